@@ -1,0 +1,208 @@
+"""Job arguments (SPEC §2), read the Glue way and validated before any I/O."""
+from __future__ import annotations
+
+import datetime as dt
+import os
+import re
+import uuid
+from dataclasses import dataclass
+from typing import Dict, List, Optional, Sequence, Tuple
+
+from .errors import ArgumentError
+
+#: AWS Backup keeps job records for about 30 days: a window reaching further back
+#: would replace reported history with an incomplete listing.
+MAX_LOOKBACK_DAYS = 30
+
+
+@dataclass(frozen=True)
+class Argument:
+    """One job argument: its name (without --), whether required, its default, its help."""
+
+    name: str
+    required: bool
+    default: Optional[str]
+    help: str
+
+
+ARGUMENTS: Tuple[Argument, ...] = (
+    Argument("REPORT_BUCKET", True, None, "S3 bucket the reports are written to"),
+    Argument("MANAGEMENT_ROLE_ARN", True, None,
+             "role in the management or Backup delegated administrator account"),
+    Argument("GLUE_DATABASE", True, None, "Glue database holding the report tables"),
+    Argument("EXTERNAL_ID", False, None, "passed to sts:AssumeRole when given"),
+    Argument("REPORT_PREFIX", False, "backup-reports", "key prefix of the report tables"),
+    Argument("REGIONS", False, None,
+             "comma-separated regions; default every region enabled for the management account"),
+    Argument("REPORT_DATE", False, None, "last UTC day of the window, YYYY-MM-DD; default today"),
+    Argument("LOOKBACK_DAYS", False, "3", "days in the window, 1..30"),
+)
+ARGUMENT_NAMES = tuple(a.name for a in ARGUMENTS)
+
+_BUCKET = re.compile(r"^(?!xn--)(?!.*\.\.)[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$")
+_ROLE_ARN = re.compile(r"^arn:aws[a-z-]*:iam::(\d{12}):role/[\w+=,.@/-]{1,512}$")
+_DATABASE = re.compile(r"^[a-z0-9_]{1,255}$")
+_EXTERNAL_ID = re.compile(r"^[\w+=,.@:/-]{2,1224}$")
+_PREFIX = re.compile(r"^[A-Za-z0-9!_.*'()/=-]{1,512}$")
+_REGION = re.compile(r"^[a-z]{2}(-[a-z]+)+-\d{1,2}$")
+_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Validated job settings."""
+
+    bucket: str
+    role_arn: str
+    database: str
+    external_id: Optional[str]
+    prefix: str
+    regions: Optional[Tuple[str, ...]]
+    report_date: dt.date
+    lookback_days: int
+    run_id: str
+    run_started_at: dt.datetime
+
+    @property
+    def days(self) -> Tuple[dt.date, ...]:
+        """The report days of the window, oldest first."""
+        first = self.report_date - dt.timedelta(days=self.lookback_days - 1)
+        return tuple(first + dt.timedelta(days=i) for i in range(self.lookback_days))
+
+    @property
+    def management_account_id(self) -> str:
+        match = _ROLE_ARN.match(self.role_arn)
+        return match.group(1) if match else ""
+
+
+def utc_now() -> dt.datetime:
+    """The job's clock. ``BACKUP_REPORT_NOW`` (ISO 8601, UTC) pins it for tests and replays."""
+    pinned = os.environ.get("BACKUP_REPORT_NOW")
+    if pinned:
+        value = dt.datetime.fromisoformat(pinned.replace("Z", "+00:00"))
+        return value.replace(tzinfo=dt.timezone.utc) if value.tzinfo is None else value
+    return dt.datetime.now(dt.timezone.utc)
+
+
+def read_raw_arguments(argv: Sequence[str]) -> Dict[str, str]:
+    """Argument values by name, the way Glue's ``getResolvedOptions`` reads them.
+
+    Uses ``awsglue.utils.getResolvedOptions`` inside Glue; elsewhere an equivalent
+    parser (``--NAME value`` or ``--NAME=value``). Unknown arguments (Glue's own
+    ``--JOB_ID``, ``--TempDir``, ...) are ignored; ``JOB_RUN_ID`` is kept for the run id.
+    """
+    wanted = ARGUMENT_NAMES + ("JOB_RUN_ID",)
+    try:
+        from awsglue.utils import getResolvedOptions  # type: ignore[import-not-found]
+    except ImportError:
+        getResolvedOptions = None  # noqa: N806
+    if getResolvedOptions is not None:
+        present = [n for n in wanted if _present(argv, n)]
+        return dict(getResolvedOptions(list(argv), present))
+    values: Dict[str, str] = {}
+    tokens = list(argv)
+    i = 0
+    while i < len(tokens):
+        token = tokens[i]
+        i += 1
+        if not token.startswith("--"):
+            continue
+        name, sep, value = token[2:].partition("=")
+        if not sep:
+            if i < len(tokens) and not tokens[i].startswith("--"):
+                value = tokens[i]
+                i += 1
+            else:
+                value = ""
+        if name in wanted:
+            values[name] = value
+    return values
+
+
+def _present(argv: Sequence[str], name: str) -> bool:
+    flag = "--" + name
+    return any(a == flag or a.startswith(flag + "=") for a in argv)
+
+
+def parse_arguments(argv: Sequence[str], now: Optional[dt.datetime] = None) -> Settings:
+    """Validate the job's arguments; raise ArgumentError naming the first bad one."""
+    raw = read_raw_arguments(argv)
+    now = now or utc_now()
+    errors: List[str] = []
+
+    def value(name: str) -> str:
+        spec = next(a for a in ARGUMENTS if a.name == name)
+        text = raw.get(name, "").strip()
+        if not text and spec.required:
+            errors.append(f"--{name} is required ({spec.help})")
+        return text or (spec.default or "")
+
+    bucket = value("REPORT_BUCKET")
+    role_arn = value("MANAGEMENT_ROLE_ARN")
+    database = value("GLUE_DATABASE")
+    external_id = value("EXTERNAL_ID") or None
+    prefix = value("REPORT_PREFIX").strip("/")
+    regions_text = value("REGIONS")
+    date_text = value("REPORT_DATE")
+    lookback_text = value("LOOKBACK_DAYS")
+
+    if bucket and not _BUCKET.match(bucket):
+        errors.append(f"--REPORT_BUCKET {bucket!r} is not a valid S3 bucket name")
+    if role_arn and not _ROLE_ARN.match(role_arn):
+        errors.append(f"--MANAGEMENT_ROLE_ARN {role_arn!r} is not an IAM role ARN "
+                      "(expected arn:<partition>:iam::<12-digit account>:role/<name>)")
+    if database and not _DATABASE.match(database):
+        errors.append(f"--GLUE_DATABASE {database!r} must be lowercase letters, digits and _ "
+                      "(the names Athena can query)")
+    if external_id is not None and not _EXTERNAL_ID.match(external_id):
+        errors.append("--EXTERNAL_ID must be 2 to 1224 characters of letters, digits and +=,.@:/-")
+    if not prefix or not _PREFIX.match(prefix) or "//" in prefix or ".." in prefix.split("/"):
+        errors.append(f"--REPORT_PREFIX {prefix!r} is not a usable S3 key prefix")
+
+    regions: Optional[Tuple[str, ...]] = None
+    if regions_text:
+        names = [r.strip() for r in regions_text.split(",") if r.strip()]
+        bad = [r for r in names if not _REGION.match(r)]
+        if bad or not names:
+            errors.append(f"--REGIONS has invalid region names: {', '.join(bad) or regions_text!r}")
+        regions = tuple(dict.fromkeys(names))
+
+    today = now.date()
+    report_date = today
+    if date_text:
+        try:
+            if not _DATE.match(date_text):
+                raise ValueError
+            report_date = dt.date.fromisoformat(date_text)
+        except ValueError:
+            errors.append(f"--REPORT_DATE {date_text!r} is not a date in the form YYYY-MM-DD")
+        else:
+            if report_date > today:
+                errors.append(f"--REPORT_DATE {date_text} is in the future (today is {today} UTC)")
+
+    lookback = 0
+    try:
+        lookback = int(lookback_text)
+    except ValueError:
+        errors.append(f"--LOOKBACK_DAYS {lookback_text!r} is not a whole number")
+    else:
+        if not 1 <= lookback <= MAX_LOOKBACK_DAYS:
+            errors.append(f"--LOOKBACK_DAYS {lookback} must be between 1 and {MAX_LOOKBACK_DAYS}")
+
+    if not errors:
+        first = report_date - dt.timedelta(days=lookback - 1)
+        oldest_kept = today - dt.timedelta(days=MAX_LOOKBACK_DAYS - 1)
+        if first < oldest_kept:
+            errors.append(
+                f"--REPORT_DATE {report_date} with --LOOKBACK_DAYS {lookback} starts on {first}, "
+                f"before {oldest_kept}: AWS Backup keeps about {MAX_LOOKBACK_DAYS} days of jobs, so "
+                "rewriting older days would replace reported history with an incomplete listing")
+
+    if errors:
+        raise ArgumentError("; ".join(errors))
+    run_id = raw.get("JOB_RUN_ID") or f"local-{now:%Y%m%dT%H%M%SZ}-{uuid.uuid4().hex[:8]}"
+    return Settings(
+        bucket=bucket, role_arn=role_arn, database=database, external_id=external_id,
+        prefix=prefix, regions=regions, report_date=report_date, lookback_days=lookback,
+        run_id=run_id, run_started_at=now,
+    )

@@ -1,0 +1,132 @@
+"""AWS sessions: the job's own (S3, Glue) and the assumed management role (Backup, Organizations, EC2)."""
+from __future__ import annotations
+
+import logging
+import os
+import re
+import threading
+from typing import Optional, Tuple
+
+import boto3
+import botocore.session
+from botocore.config import Config
+from botocore.credentials import RefreshableCredentials
+from botocore.exceptions import BotoCoreError, ClientError
+
+from . import __version__
+from .errors import ConfigurationError, RoleError
+
+log = logging.getLogger(__name__)
+
+#: Enough attempts to ride out heavy throttling (AWS Backup list calls: 20/s per region).
+MAX_ATTEMPTS = 10
+
+_call_log_lock = threading.Lock()
+
+
+def botocore_config(**overrides) -> Config:
+    """The one retry / user-agent configuration of every client the job creates."""
+    settings = dict(
+        retries={"mode": "standard", "max_attempts": MAX_ATTEMPTS},
+        user_agent_extra=f"backup-report/{__version__}",
+        max_pool_connections=20,
+        connect_timeout=10,
+        read_timeout=60,
+    )
+    settings.update(overrides)
+    return Config(**settings)
+
+
+def error_code(error: Exception) -> str:
+    """The AWS error code of a ClientError, else the exception's class name."""
+    if isinstance(error, ClientError):
+        return str(error.response.get("Error", {}).get("Code") or "ClientError")
+    return type(error).__name__
+
+
+def describe_error(error: Exception) -> str:
+    """One line naming the cause; never includes credentials."""
+    if isinstance(error, ClientError):
+        message = error.response.get("Error", {}).get("Message") or ""
+        return f"{error_code(error)}: {message}".strip().rstrip(":")
+    return f"{type(error).__name__}: {error}"
+
+
+def _record_calls(session: boto3.Session, principal: str) -> None:
+    """Append ``<principal> <service>:<Operation>`` per API call to $BACKUP_REPORT_CALL_LOG.
+
+    Used to audit the job's least-privilege policies against the calls it really makes.
+    """
+    path = os.environ.get("BACKUP_REPORT_CALL_LOG")
+    if not path:
+        return
+
+    def handler(model, **_kwargs):
+        line = f"{principal} {model.service_model.endpoint_prefix}:{model.name}\n"
+        with _call_log_lock, open(path, "a", encoding="utf-8") as out:
+            out.write(line)
+
+    session.events.register("before-call", handler)
+
+
+def job_session() -> boto3.Session:
+    """The job's own session (its Glue role): S3, Glue, STS."""
+    session = boto3.Session()
+    if not session.region_name:
+        raise ConfigurationError(
+            "No AWS region is configured for the job: set AWS_REGION (Glue sets it for you)")
+    if session.get_credentials() is None:
+        raise ConfigurationError("No AWS credentials found for the job's own role")
+    _record_calls(session, "job")
+    return session
+
+
+def assume_management_session(
+    session: boto3.Session, role_arn: str, external_id: Optional[str], run_id: str
+) -> boto3.Session:
+    """A session in the management account, from ``sts:AssumeRole``; refreshed before expiry.
+
+    Raises RoleError naming the role when it cannot be assumed.
+    """
+    sts = session.client("sts", config=botocore_config())
+    session_name = "backup-report-" + re.sub(r"[^\w+=,.@-]", "-", run_id)[:40]
+    params = {"RoleArn": role_arn, "RoleSessionName": session_name, "DurationSeconds": 3600}
+    if external_id:
+        params["ExternalId"] = external_id
+
+    def fetch() -> dict:
+        creds = sts.assume_role(**params)["Credentials"]
+        return {
+            "access_key": creds["AccessKeyId"],
+            "secret_key": creds["SecretAccessKey"],
+            "token": creds["SessionToken"],
+            "expiry_time": creds["Expiration"].isoformat(),
+        }
+
+    try:
+        first = fetch()
+    except (ClientError, BotoCoreError) as error:
+        hint = ("check the role's trust policy names this job's role and that --EXTERNAL_ID "
+                "matches its sts:ExternalId condition")
+        raise RoleError(f"Cannot assume --MANAGEMENT_ROLE_ARN {role_arn}: {describe_error(error)} ({hint})"
+                        ) from error
+    credentials = RefreshableCredentials.create_from_metadata(
+        metadata=first, refresh_using=fetch, method="sts-assume-role")
+    core = botocore.session.get_session()
+    core._credentials = credentials  # the documented way to hand refreshable credentials to boto3
+    managed = boto3.Session(botocore_session=core, region_name=session.region_name)
+    _record_calls(managed, "management")
+    return managed
+
+
+def enabled_regions(session: boto3.Session) -> Tuple[str, ...]:
+    """Regions enabled for the management account (EC2 DescribeRegions without opted-out ones)."""
+    ec2 = session.client("ec2", config=botocore_config())
+    try:
+        answer = ec2.describe_regions(AllowAllRegions=False)
+    except (ClientError, BotoCoreError) as error:
+        raise ConfigurationError(
+            f"Cannot list the regions enabled for the management account (ec2:DescribeRegions): "
+            f"{describe_error(error)}; grant it to the management role or pass --REGIONS") from error
+    return tuple(sorted(r["RegionName"] for r in answer["Regions"]
+                        if r.get("OptInStatus", "opt-in-not-required") != "not-opted-in"))

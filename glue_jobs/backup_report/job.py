@@ -1,0 +1,127 @@
+"""The job: arguments -> sessions -> fetch -> shape -> write -> catalog -> ledger -> exit status."""
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import sys
+import traceback
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from typing import Dict, List, Mapping, Optional, Sequence
+
+import boto3
+import awswrangler as wr
+from botocore.exceptions import BotoCoreError, ClientError
+
+from . import aws, catalog, fetch, ledger
+from .arguments import Settings, parse_arguments
+from .errors import BackupReportError, BucketError, PartialFailure
+from .ledger import SliceResult
+from .schema import ALL_TABLES, JOB_TABLES, REPORT_RUNS, Table
+from .shape import shape_jobs
+from .write import SliceWriter, check_bucket
+
+log = logging.getLogger("backup_report")
+
+#: Jobs shaped and written at a time: memory stays bounded whatever a day's volume.
+CHUNK_ROWS = 20_000
+#: Regions fetched at once (each region has its own AWS Backup request quota).
+MAX_PARALLEL_REGIONS = 4
+
+
+@dataclass
+class RunReport:
+    """The outcome of a run: every slice, and the ledger objects written."""
+
+    settings: Settings
+    regions: Sequence[str]
+    results: List[SliceResult]
+    ledger_paths: List[str]
+
+    @property
+    def failures(self) -> Optional[str]:
+        return ledger.summarize_failures(self.results)
+
+
+def run_slice(client, session: boto3.Session, settings: Settings, table: Table, region: str,
+              day: dt.date, names: Mapping[str, str]) -> SliceResult:
+    """Fetch one job type x region x day and replace its rows; on failure keep the old rows."""
+    result = SliceResult(table.job_type, region, day)
+    writer = SliceWriter(session, settings.bucket, settings.prefix, table, region, day, settings.run_id)
+    buffer: List[dict] = []
+    try:
+        for page in fetch.list_jobs(client, table, day):
+            buffer.extend(page)
+            if len(buffer) >= CHUNK_ROWS:
+                writer.write(shape_jobs(buffer, table, region, names))
+                buffer = []
+        writer.write(shape_jobs(buffer, table, region, names))
+        writer.finish()
+    except (ClientError, BotoCoreError, BucketError) as error:
+        result.error = aws.describe_error(error) if not isinstance(error, BucketError) else str(error)
+        writer.abandon()
+        log.error("%s jobs %s %s: %s (earlier rows kept)", table.job_type, region, day, result.error)
+        return result
+    result.counts = dict(writer.counts)
+    log.info("%s jobs %s %s: %d", table.job_type, region, day, sum(result.counts.values()))
+    return result
+
+
+def run_region(management: boto3.Session, session: boto3.Session, settings: Settings, region: str,
+               names: Mapping[str, str]) -> List[SliceResult]:
+    client = fetch.backup_client(management, region)
+    return [run_slice(client, session, settings, table, region, day, names)
+            for table in JOB_TABLES for day in settings.days]
+
+
+def run(settings: Settings) -> RunReport:
+    """Run the job for ``settings``; raises a BackupReportError before writing when set-up fails."""
+    session = aws.job_session()
+    check_bucket(session, settings.bucket)
+    catalog.check_database(session, settings.database)
+    management = aws.assume_management_session(session, settings.role_arn, settings.external_id,
+                                                settings.run_id)
+    regions = settings.regions or aws.enabled_regions(management)
+    names = fetch.account_names(management)
+    log.info("run %s: %s to %s, %d region(s): %s, %d account name(s)", settings.run_id,
+             settings.days[0], settings.days[-1], len(regions), ",".join(regions), len(names))
+    for table in ALL_TABLES:
+        catalog.ensure_table(session, settings.database, settings.bucket, settings.prefix, table)
+
+    with ThreadPoolExecutor(max_workers=min(len(regions), MAX_PARALLEL_REGIONS)) as pool:
+        per_region = list(pool.map(lambda r: run_region(management, session, settings, r, names), regions))
+    results = [r for region_results in per_region for r in region_results]
+
+    for table in JOB_TABLES:
+        catalog.sync_partitions(session, settings.database, settings.bucket, settings.prefix, table,
+                                settings.days)
+    paths = ledger.write_ledger(session, settings.bucket, settings.prefix, settings.run_id,
+                                settings.run_started_at, results)
+    catalog.sync_partitions(session, settings.database, settings.bucket, settings.prefix, REPORT_RUNS,
+                            settings.days)
+    return RunReport(settings, tuple(regions), results, paths)
+
+
+def main(argv: Optional[Sequence[str]] = None) -> int:
+    """Entry point of the Glue script and ``backup-report run``: returns the exit status."""
+    logging.basicConfig(level=logging.INFO, stream=sys.stderr,
+                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logging.getLogger("botocore").setLevel(logging.WARNING)
+    argv = list(sys.argv[1:] if argv is None else argv)
+    try:
+        settings = parse_arguments(argv)
+        report = run(settings)
+        if report.failures:
+            raise PartialFailure("Some slices could not be fetched; their earlier rows were kept "
+                                 "and report_runs records the failure:\n" + report.failures)
+    except BackupReportError as error:
+        print(f"backup-report: error: {error}", file=sys.stderr)
+        return error.exit_code
+    except Exception:  # an unexpected failure still names itself and exits non-zero
+        traceback.print_exc()
+        print("backup-report: error: unexpected failure (traceback above)", file=sys.stderr)
+        return 1
+    total = sum(sum(r.counts.values()) for r in report.results)
+    print(f"backup-report: run {settings.run_id} wrote {total} jobs for {len(settings.days)} day(s) "
+          f"x {len(report.regions)} region(s) to s3://{settings.bucket}/{settings.prefix}/", file=sys.stderr)
+    return 0

@@ -1,0 +1,73 @@
+"""``report_runs``: one row per run x report day x job type x region, written every run."""
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import dataclass, field
+from typing import Dict, List, Optional, Sequence
+
+import boto3
+
+from .schema import REPORT_RUNS, RUN_STATUSES
+from .shape import typed_frame
+from .write import day_path, write_csv
+
+
+@dataclass
+class SliceResult:
+    """What happened to one slice: a job type x region x report day."""
+
+    job_type: str
+    region: str
+    day: dt.date
+    error: str = ""
+    counts: Dict[str, int] = field(default_factory=dict)
+
+    @property
+    def succeeded(self) -> bool:
+        return not self.error
+
+
+def ledger_rows(run_id: str, started_at: dt.datetime, results: Sequence[SliceResult]) -> Dict[str, List]:
+    """Column values of ``report_runs`` for ``results``; counts are null for a failed slice."""
+    values: Dict[str, List] = {c.name: [] for c in REPORT_RUNS.columns}
+    for r in results:
+        values["run_id"].append(run_id)
+        values["run_started_at"].append(started_at)
+        values["job_type"].append(r.job_type)
+        values["region"].append(r.region)
+        values["succeeded"].append(r.succeeded)
+        values["error"].append(r.error)
+        values["job_count"].append(sum(r.counts.values()) if r.succeeded else None)
+        for status in RUN_STATUSES:
+            values[status].append(r.counts.get(status.upper(), 0) if r.succeeded else None)
+    return values
+
+
+def write_ledger(session: boto3.Session, bucket: str, prefix: str, run_id: str,
+                 started_at: dt.datetime, results: Sequence[SliceResult]) -> List[str]:
+    """Append this run's rows: one object per report day, named after the run."""
+    safe_run_id = re.sub(r"[^A-Za-z0-9_.-]", "-", run_id)
+    paths: List[str] = []
+    for day in sorted({r.day for r in results}):
+        of_day = [r for r in results if r.day == day]
+        frame = typed_frame(REPORT_RUNS.columns, ledger_rows(run_id, started_at, of_day))
+        path = f"{day_path(bucket, prefix, REPORT_RUNS, day)}{safe_run_id}.csv"
+        write_csv(frame, REPORT_RUNS, path, session)
+        paths.append(path)
+    return paths
+
+
+def summarize_failures(results: Sequence[SliceResult]) -> Optional[str]:
+    """One line per failed job type x region with its days and cause, or None when all succeeded."""
+    failed: Dict[tuple, List[dt.date]] = {}
+    for r in results:
+        if not r.succeeded:
+            failed.setdefault((r.job_type, r.region, r.error), []).append(r.day)
+    if not failed:
+        return None
+    lines = []
+    for (job_type, region, error), days in sorted(failed.items()):
+        span = f"{min(days)}..{max(days)}" if len(days) > 1 else str(days[0])
+        lines.append(f"region {region}, {job_type} jobs, {len(days)} day(s) {span}: {error}")
+    return "\n".join(lines)

@@ -1,0 +1,258 @@
+"""The one definition of the report's tables: columns, types, sources, partitions.
+
+The writer, the Glue catalog, the README schema table, the local Athena engine and
+the tests all read this module; nothing else names a column's type.
+
+A column's ``source`` says where its value comes from:
+
+* ``Field`` or ``Parent.Child``: the field of the AWS Backup list item (nested with dots);
+* ``json:Field``: that field serialised as compact JSON (maps such as BackupOptions);
+* ``derived:account_name``: the Organizations account name of ``AccountId``;
+* ``derived:region``: the region that was queried;
+* ``derived:duration_seconds``: whole seconds from ``CreationDate`` to ``CompletionDate``.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Dict, Tuple
+
+#: Glue/Athena column types used by the report (Hive DDL names).
+ATHENA_TYPES = ("string", "bigint", "timestamp", "boolean", "date")
+
+#: The text format of every CSV object, as registered in the catalog. LazySimpleSerDe
+#: with a backslash escape: a delimiter inside a value is written ``\,``, a backslash
+#: ``\\``; an empty field is NULL. Line breaks cannot be escaped for Athena's text
+#: reader (it splits rows on them first), so the writer turns them into spaces.
+CSV_DELIMITER = ","
+CSV_ESCAPE = "\\"
+CSV_NULL = ""
+SERDE_LIBRARY = "org.apache.hadoop.hive.serde2.lazy.LazySimpleSerDe"
+SERDE_PARAMETERS = {
+    "field.delim": CSV_DELIMITER,
+    "serialization.format": CSV_DELIMITER,
+    "escape.delim": CSV_ESCAPE,
+    "serialization.null.format": CSV_NULL,
+}
+#: Text form of timestamps (UTC, no zone suffix), as Hive's timestamp parser reads them.
+TIMESTAMP_FORMAT = "%Y-%m-%d %H:%M:%S.%f"
+
+
+@dataclass(frozen=True)
+class Column:
+    """One column: its name, Athena type, where the value comes from, what it means."""
+
+    name: str
+    type: str
+    source: str
+    description: str
+
+
+@dataclass(frozen=True)
+class Table:
+    """One table of the report and the AWS Backup listing that feeds it."""
+
+    name: str
+    job_type: str  # backup | copy | restore ("" for report_runs)
+    columns: Tuple[Column, ...]
+    partitions: Tuple[Column, ...]
+    description: str
+    operation: str = ""  # boto3 operation name, e.g. list_backup_jobs
+    result_key: str = ""  # list member of the response, e.g. BackupJobs
+    status_field: str = ""  # field holding the status partition value
+    statuses: Tuple[str, ...] = ()  # every status the API documents
+
+    @property
+    def column_names(self) -> Tuple[str, ...]:
+        return tuple(c.name for c in self.columns)
+
+    def columns_types(self) -> Dict[str, str]:
+        return {c.name: c.type for c in self.columns}
+
+    def partitions_types(self) -> Dict[str, str]:
+        return {c.name: c.type for c in self.partitions}
+
+    def columns_comments(self) -> Dict[str, str]:
+        return {c.name: c.description for c in self.columns + self.partitions}
+
+
+def _c(name: str, type_: str, source: str, description: str) -> Column:
+    return Column(name, type_, source, description)
+
+
+_ACCOUNT = (
+    _c("account_id", "string", "AccountId", "Account that owns the job"),
+    _c("account_name", "string", "derived:account_name",
+       "Organizations account name; null when unknown (ListAccounts denied or account left the organisation)"),
+    _c("region", "string", "derived:region", "Region the job ran in (the region queried)"),
+)
+
+_LIFECYCLE_DOC = "Recovery point lifecycle: "
+
+BACKUP_COLUMNS = (
+    _c("backup_job_id", "string", "BackupJobId", "Unique id of the backup job"),
+    *_ACCOUNT,
+    _c("resource_type", "string", "ResourceType", "AWS resource type, e.g. EC2, RDS, EFS"),
+    _c("resource_arn", "string", "ResourceArn", "ARN of the protected resource"),
+    _c("resource_name", "string", "ResourceName", "Name of the protected resource"),
+    _c("backup_vault_name", "string", "BackupVaultName", "Vault the recovery point is stored in"),
+    _c("backup_vault_arn", "string", "BackupVaultArn", "ARN of that vault"),
+    _c("recovery_point_arn", "string", "RecoveryPointArn", "ARN of the recovery point created"),
+    _c("backup_plan_id", "string", "CreatedBy.BackupPlanId", "Backup plan that started the job"),
+    _c("backup_rule_id", "string", "CreatedBy.BackupRuleId", "Rule of that plan"),
+    _c("iam_role_arn", "string", "IamRoleArn", "Role AWS Backup used for the job"),
+    _c("creation_date", "timestamp", "CreationDate", "When the job was created (UTC); decides the report day"),
+    _c("start_by", "timestamp", "StartBy", "Deadline for the job to start (UTC)"),
+    _c("completion_date", "timestamp", "CompletionDate", "When the job finished (UTC); null while running"),
+    _c("duration_seconds", "bigint", "derived:duration_seconds",
+       "Whole seconds from creation_date to completion_date; null while running"),
+    _c("status_message", "string", "StatusMessage", "Why the job is in its state (line breaks turned into spaces)"),
+    _c("message_category", "string", "MessageCategory",
+       "Category of the status message; COMPLETED with a category other than SUCCESS = completed with issues"),
+    _c("percent_done", "string", "PercentDone", "Progress reported by AWS Backup"),
+    _c("backup_size_in_bytes", "bigint", "BackupSizeInBytes", "Size of the backup in bytes"),
+    _c("bytes_transferred", "bigint", "BytesTransferred", "Bytes transferred so far"),
+    _c("backup_type", "string", "BackupType", "Backup type, e.g. WindowsVSS"),
+    _c("parent_job_id", "string", "ParentJobId", "Parent job of a child job (composite backups)"),
+    _c("is_parent", "boolean", "IsParent", "True for a parent (composite) job"),
+    _c("backup_plan_arn", "string", "CreatedBy.BackupPlanArn", "ARN of the backup plan"),
+    _c("backup_plan_name", "string", "CreatedBy.BackupPlanName", "Name of the backup plan"),
+    _c("backup_rule_name", "string", "CreatedBy.BackupRuleName", "Name of the backup rule"),
+    _c("backup_rule_cron", "string", "CreatedBy.BackupRuleCron", "Schedule expression of the rule"),
+    _c("backup_rule_timezone", "string", "CreatedBy.BackupRuleTimezone", "Time zone of the rule's schedule"),
+    _c("initiation_date", "timestamp", "InitiationDate", "When the job was initiated (UTC)"),
+    _c("expected_completion_date", "timestamp", "ExpectedCompletionDate", "Expected completion (UTC)"),
+    _c("backup_options", "string", "json:BackupOptions", "Backup options, as JSON"),
+    _c("vault_type", "string", "VaultType", "Type of the vault"),
+    _c("vault_lock_state", "string", "VaultLockState", "Vault lock state"),
+    _c("is_encrypted", "boolean", "IsEncrypted", "Whether the recovery point is encrypted"),
+    _c("encryption_key_arn", "string", "EncryptionKeyArn", "KMS key that encrypts the recovery point"),
+    _c("delete_after_days", "bigint", "RecoveryPointLifecycle.DeleteAfterDays",
+       _LIFECYCLE_DOC + "days until deletion"),
+    _c("move_to_cold_storage_after_days", "bigint", "RecoveryPointLifecycle.MoveToColdStorageAfterDays",
+       _LIFECYCLE_DOC + "days until cold storage"),
+    _c("opt_in_to_archive", "boolean", "RecoveryPointLifecycle.OptInToArchiveForSupportedResources",
+       _LIFECYCLE_DOC + "archive tier opted in"),
+)
+
+COPY_COLUMNS = (
+    _c("copy_job_id", "string", "CopyJobId", "Unique id of the copy job"),
+    *_ACCOUNT,
+    _c("resource_type", "string", "ResourceType", "AWS resource type"),
+    _c("resource_arn", "string", "ResourceArn", "ARN of the protected resource"),
+    _c("resource_name", "string", "ResourceName", "Name of the protected resource"),
+    _c("source_backup_vault_arn", "string", "SourceBackupVaultArn", "Vault copied from"),
+    _c("source_recovery_point_arn", "string", "SourceRecoveryPointArn", "Recovery point copied"),
+    _c("destination_backup_vault_arn", "string", "DestinationBackupVaultArn",
+       "Vault copied to (another region or account)"),
+    _c("destination_vault_type", "string", "DestinationVaultType", "Type of the destination vault"),
+    _c("destination_vault_lock_state", "string", "DestinationVaultLockState", "Lock state of the destination vault"),
+    _c("destination_recovery_point_arn", "string", "DestinationRecoveryPointArn", "Recovery point created by the copy"),
+    _c("destination_encryption_key_arn", "string", "DestinationEncryptionKeyArn", "KMS key of the copy"),
+    _c("destination_delete_after_days", "bigint", "DestinationRecoveryPointLifecycle.DeleteAfterDays",
+       "Copy lifecycle: days until deletion"),
+    _c("destination_move_to_cold_storage_after_days", "bigint",
+       "DestinationRecoveryPointLifecycle.MoveToColdStorageAfterDays", "Copy lifecycle: days until cold storage"),
+    _c("iam_role_arn", "string", "IamRoleArn", "Role AWS Backup used for the copy"),
+    _c("created_by_backup_job_id", "string", "CreatedByBackupJobId", "Backup job that started the copy"),
+    _c("backup_plan_id", "string", "CreatedBy.BackupPlanId", "Backup plan that started the copy"),
+    _c("backup_rule_id", "string", "CreatedBy.BackupRuleId", "Rule of that plan"),
+    _c("backup_plan_arn", "string", "CreatedBy.BackupPlanArn", "ARN of the backup plan"),
+    _c("backup_plan_name", "string", "CreatedBy.BackupPlanName", "Name of the backup plan"),
+    _c("backup_rule_name", "string", "CreatedBy.BackupRuleName", "Name of the backup rule"),
+    _c("creation_date", "timestamp", "CreationDate", "When the copy job was created (UTC); decides the report day"),
+    _c("completion_date", "timestamp", "CompletionDate", "When the copy job finished (UTC)"),
+    _c("duration_seconds", "bigint", "derived:duration_seconds", "Whole seconds from creation to completion"),
+    _c("status_message", "string", "StatusMessage", "Why the copy job is in its state"),
+    _c("message_category", "string", "MessageCategory", "Category of the status message"),
+    _c("backup_size_in_bytes", "bigint", "BackupSizeInBytes", "Size of the copied recovery point in bytes"),
+    _c("parent_job_id", "string", "ParentJobId", "Parent job of a child copy job"),
+    _c("is_parent", "boolean", "IsParent", "True for a parent (composite) copy job"),
+    _c("composite_member_identifier", "string", "CompositeMemberIdentifier", "Member of a composite copy"),
+    _c("number_of_child_jobs", "bigint", "NumberOfChildJobs", "Child jobs of a parent copy job"),
+    _c("child_jobs_in_state", "string", "json:ChildJobsInState", "Child job count per state, as JSON"),
+)
+
+RESTORE_COLUMNS = (
+    _c("restore_job_id", "string", "RestoreJobId", "Unique id of the restore job"),
+    *_ACCOUNT,
+    _c("resource_type", "string", "ResourceType", "AWS resource type restored"),
+    _c("resource_arn", "string", "SourceResourceArn", "ARN of the resource the recovery point was taken from"),
+    _c("recovery_point_arn", "string", "RecoveryPointArn", "Recovery point restored"),
+    _c("backup_vault_arn", "string", "BackupVaultArn", "Vault of that recovery point"),
+    _c("created_resource_arn", "string", "CreatedResourceArn", "Resource created by the restore"),
+    _c("iam_role_arn", "string", "IamRoleArn", "Role AWS Backup used for the restore"),
+    _c("creation_date", "timestamp", "CreationDate", "When the restore job was created (UTC); decides the report day"),
+    _c("completion_date", "timestamp", "CompletionDate", "When the restore job finished (UTC)"),
+    _c("duration_seconds", "bigint", "derived:duration_seconds", "Whole seconds from creation to completion"),
+    _c("status_message", "string", "StatusMessage", "Why the restore job is in its state"),
+    _c("percent_done", "string", "PercentDone", "Progress reported by AWS Backup"),
+    _c("backup_size_in_bytes", "bigint", "BackupSizeInBytes", "Size of the restored recovery point in bytes"),
+    _c("expected_completion_time_minutes", "bigint", "ExpectedCompletionTimeMinutes", "Expected duration"),
+    _c("recovery_point_creation_date", "timestamp", "RecoveryPointCreationDate",
+       "When the restored recovery point was created (UTC)"),
+    _c("is_parent", "boolean", "IsParent", "True for a parent restore job"),
+    _c("parent_job_id", "string", "ParentJobId", "Parent job of a child restore job"),
+    _c("restore_testing_plan_arn", "string", "CreatedBy.RestoreTestingPlanArn",
+       "Restore testing plan that started the job (empty for manual restores)"),
+    _c("validation_status", "string", "ValidationStatus", "Restore testing validation: SUCCESSFUL, FAILED, ..."),
+    _c("validation_status_message", "string", "ValidationStatusMessage", "Detail of the validation status"),
+    _c("deletion_status", "string", "DeletionStatus", "Deletion of the restored resource (restore testing)"),
+    _c("deletion_status_message", "string", "DeletionStatusMessage", "Detail of the deletion status"),
+)
+
+_JOB_PARTITIONS = (
+    _c("report_date", "date", "derived:report_date", "UTC day of creation_date"),
+    _c("status", "string", "State/Status", "The job's state as the API reports it"),
+)
+
+RUN_STATUSES = ("created", "pending", "running", "aborting", "aborted", "completed", "failed", "expired", "partial")
+
+REPORT_RUNS_COLUMNS = (
+    _c("run_id", "string", "derived:run_id", "Unique per job run (the Glue JOB_RUN_ID when there is one)"),
+    _c("run_started_at", "timestamp", "derived:run_started_at", "When the run started (UTC)"),
+    _c("job_type", "string", "derived:job_type", "backup, copy or restore"),
+    _c("region", "string", "derived:region", "Region of the slice"),
+    _c("succeeded", "boolean", "derived:succeeded", "The slice was fetched and written"),
+    _c("error", "string", "derived:error", "Empty when succeeded; else the cause"),
+    _c("job_count", "bigint", "derived:job_count", "Jobs of that day, type and region"),
+    *(_c(s, "bigint", "derived:" + s, "Jobs in state " + s.upper() + " (0 when none)") for s in RUN_STATUSES),
+)
+
+BACKUP_JOBS = Table(
+    "backup_jobs", "backup", BACKUP_COLUMNS, _JOB_PARTITIONS,
+    "AWS Backup backup jobs of the organisation, one row per job, under its latest status",
+    operation="list_backup_jobs", result_key="BackupJobs", status_field="State",
+    statuses=("CREATED", "PENDING", "RUNNING", "ABORTING", "ABORTED", "COMPLETED", "FAILED", "EXPIRED", "PARTIAL"),
+)
+COPY_JOBS = Table(
+    "copy_jobs", "copy", COPY_COLUMNS, _JOB_PARTITIONS,
+    "AWS Backup copy jobs (cross-region and cross-account copies) of the organisation",
+    operation="list_copy_jobs", result_key="CopyJobs", status_field="State",
+    statuses=("CREATED", "RUNNING", "COMPLETED", "FAILED", "PARTIAL"),
+)
+RESTORE_JOBS = Table(
+    "restore_jobs", "restore", RESTORE_COLUMNS, _JOB_PARTITIONS,
+    "AWS Backup restore jobs, including restore testing and its validation results",
+    operation="list_restore_jobs", result_key="RestoreJobs", status_field="Status",
+    statuses=("PENDING", "RUNNING", "COMPLETED", "ABORTED", "FAILED"),
+)
+REPORT_RUNS = Table(
+    "report_runs", "", REPORT_RUNS_COLUMNS, (_JOB_PARTITIONS[0],),
+    "Ledger: one row per run x report day x job type x region, so a day with no failures "
+    "can be told from a day never reported",
+)
+
+JOB_TABLES = (BACKUP_JOBS, COPY_JOBS, RESTORE_JOBS)
+ALL_TABLES = JOB_TABLES + (REPORT_RUNS,)
+TABLES_BY_NAME = {t.name: t for t in ALL_TABLES}
+JOB_TABLES_BY_TYPE = {t.job_type: t for t in JOB_TABLES}
+
+
+def markdown_table(table: Table) -> str:
+    """The README's table for ``table``: column, type, source, meaning."""
+    lines = ["| column | type | source | meaning |", "|---|---|---|---|"]
+    for col in table.columns + table.partitions:
+        kind = "partition" if col in table.partitions else col.type
+        type_text = col.type if kind == col.type else f"{col.type} (partition)"
+        lines.append(f"| {col.name} | {type_text} | {col.source} | {col.description} |")
+    return "\n".join(lines)

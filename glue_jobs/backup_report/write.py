@@ -1,0 +1,148 @@
+"""CSV objects in S3 with awswrangler: one file per (day, status, region, chunk).
+
+Files are named ``<region>_<run>_<chunk>.csv`` so that a region's slice of a day can
+be replaced without touching the other regions, and without overwriting anything
+before the slice is complete: new files are written first; only when the whole slice
+was fetched and written are that region's other files of the day (an earlier status,
+an earlier run) deleted. A slice that fails deletes only what it wrote itself, so the
+rows already reported stay: nothing is lost.
+"""
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import logging
+import re
+from typing import Dict, Iterable, List, Set
+
+import awswrangler as wr
+import boto3
+import pandas as pd
+from botocore.exceptions import BotoCoreError, ClientError
+
+from .aws import botocore_config, describe_error
+from .errors import BucketError
+from .schema import CSV_DELIMITER, CSV_ESCAPE, CSV_NULL, TIMESTAMP_FORMAT, Table
+
+log = logging.getLogger(__name__)
+
+CSV_OPTIONS = dict(
+    sep=CSV_DELIMITER,
+    index=False,
+    header=True,
+    quoting=csv.QUOTE_NONE,
+    escapechar=CSV_ESCAPE,
+    na_rep=CSV_NULL,
+    date_format=TIMESTAMP_FORMAT,
+    lineterminator="\n",
+    encoding="utf-8",
+)
+
+
+def table_path(bucket: str, prefix: str, table: Table) -> str:
+    """``s3://bucket/prefix/table/``: the table's location in the catalog."""
+    return f"s3://{bucket}/{prefix}/{table.name}/"
+
+
+def day_path(bucket: str, prefix: str, table: Table, day: dt.date) -> str:
+    return f"{table_path(bucket, prefix, table)}report_date={day.isoformat()}/"
+
+
+def partition_path(bucket: str, prefix: str, table: Table, day: dt.date, status: str) -> str:
+    return f"{day_path(bucket, prefix, table, day)}status={status}/"
+
+
+def csv_text_frame(frame: pd.DataFrame, table: Table) -> pd.DataFrame:
+    """``frame``'s table columns, booleans spelled the way Hive reads them (true/false)."""
+    out = frame[list(table.column_names)].copy()
+    for column in table.columns:
+        if column.type == "boolean":
+            out[column.name] = out[column.name].map({True: "true", False: "false"}).astype("object")
+    return out
+
+
+def write_csv(frame: pd.DataFrame, table: Table, path: str, session: boto3.Session) -> None:
+    """Write one CSV object exactly as the catalog declares it (see ``schema.SERDE_PARAMETERS``)."""
+    try:
+        wr.s3.to_csv(csv_text_frame(frame, table), path=path, boto3_session=session,
+                     use_threads=False, **CSV_OPTIONS)
+    except (ClientError, BotoCoreError) as error:
+        raise BucketError(f"Cannot write {path}: {describe_error(error)}") from error
+
+
+class SliceWriter:
+    """Replaces one region's rows of one day of one job table, chunk by chunk."""
+
+    def __init__(self, session: boto3.Session, bucket: str, prefix: str, table: Table,
+                 region: str, day: dt.date, run_id: str):
+        self.session, self.bucket, self.prefix = session, bucket, prefix
+        self.table, self.region, self.day = table, region, day
+        self.written: Set[str] = set()
+        self.counts: Dict[str, int] = {}
+        self._chunk = 0
+        self._run_token = re.sub(r"[^A-Za-z0-9.-]", "-", run_id)
+
+    def write(self, frame: pd.DataFrame) -> None:
+        """Write a chunk of this slice's rows (with a ``status`` column), one object per status."""
+        if frame.empty:
+            return
+        for status, rows in frame.groupby("status", sort=True):
+            path = (partition_path(self.bucket, self.prefix, self.table, self.day, str(status))
+                    + f"{self.region}_{self._run_token}_{self._chunk:05d}.csv")
+            write_csv(rows, self.table, path, self.session)
+            self.written.add(path)
+            self.counts[str(status)] = self.counts.get(str(status), 0) + len(rows)
+        self._chunk += 1
+
+    def finish(self) -> List[str]:
+        """Delete this region's objects of the day that this run did not write; return them."""
+        pattern = re.compile(rf"/status=[^/]+/{re.escape(self.region)}_[^/]*\.csv$")
+        existing = list_objects(self.session, day_path(self.bucket, self.prefix, self.table, self.day))
+        stale = [p for p in existing if pattern.search(p) and p not in self.written]
+        delete_objects(self.session, stale)
+        return stale
+
+    def abandon(self) -> None:
+        """Delete what this run wrote of a slice that failed; the earlier rows stay (best effort)."""
+        try:
+            delete_objects(self.session, sorted(self.written))
+        except BucketError as error:
+            log.warning("could not remove a partial slice: %s", error)
+        self.written.clear()
+        self.counts.clear()
+
+
+def delete_objects(session: boto3.Session, paths: List[str]) -> None:
+    if not paths:
+        return
+    try:
+        wr.s3.delete_objects(paths, use_threads=False, boto3_session=session)
+    except (ClientError, BotoCoreError) as error:
+        raise BucketError(f"Cannot delete {len(paths)} object(s) such as {paths[0]}: "
+                          f"{describe_error(error)}") from error
+
+
+def list_objects(session: boto3.Session, path: str) -> List[str]:
+    """Every object under ``path`` (an ``s3://`` prefix)."""
+    try:
+        return wr.s3.list_objects(path, boto3_session=session)
+    except (ClientError, BotoCoreError) as error:
+        raise BucketError(f"Cannot list {path}: {describe_error(error)}") from error
+
+
+def check_bucket(session: boto3.Session, bucket: str) -> None:
+    """Fail fast, before any fetch, when the report bucket is missing or not ours to use."""
+    try:
+        session.client("s3", config=botocore_config()).head_bucket(Bucket=bucket)
+    except ClientError as error:
+        code = error.response.get("Error", {}).get("Code", "")
+        reason = {"404": "it does not exist", "NoSuchBucket": "it does not exist",
+                  "403": "access is denied to the job's role"}.get(code, describe_error(error))
+        raise BucketError(f"Cannot use --REPORT_BUCKET {bucket}: {reason}") from error
+    except BotoCoreError as error:
+        raise BucketError(f"Cannot reach --REPORT_BUCKET {bucket}: {describe_error(error)}") from error
+
+
+def partitions_present(paths: Iterable[str]) -> Set[str]:
+    """The partition folders (``s3://.../status=X/``) that hold at least one object."""
+    return {p.rsplit("/", 1)[0] + "/" for p in paths}

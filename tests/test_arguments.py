@@ -1,0 +1,79 @@
+"""Arguments (SPEC §2): Glue-style parsing, defaults, and a named error for each bad value."""
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+
+from backup_report.arguments import ARGUMENT_NAMES, parse_arguments, read_raw_arguments
+from backup_report.errors import ArgumentError
+
+NOW = dt.datetime(2026, 11, 27, 10, 0, tzinfo=dt.timezone.utc)
+ROLE = "arn:aws:iam::111122223333:role/BackupReportRead"
+BASE = ["--REPORT_BUCKET", "my-reports", "--MANAGEMENT_ROLE_ARN", ROLE, "--GLUE_DATABASE", "backup_report"]
+
+
+def parse(*extra: str):
+    return parse_arguments(BASE + list(extra), now=NOW)
+
+
+def test_defaults_follow_the_spec():
+    s = parse()
+    assert (s.bucket, s.role_arn, s.database) == ("my-reports", ROLE, "backup_report")
+    assert s.prefix == "backup-reports" and s.external_id is None and s.regions is None
+    assert s.report_date == dt.date(2026, 11, 27) and s.lookback_days == 3
+    assert s.days == (dt.date(2026, 11, 25), dt.date(2026, 11, 26), dt.date(2026, 11, 27))
+    assert s.management_account_id == "111122223333"
+
+
+def test_glue_appended_arguments_are_ignored_and_job_run_id_becomes_the_run_id():
+    s = parse("--JOB_ID", "j_1", "--JOB_RUN_ID", "jr_abc", "--job-bookmark-option", "job-bookmark-disable",
+              "--TempDir", "s3://tmp/x", "--REGIONS=eu-west-1,us-east-1,eu-west-1", "--LOOKBACK_DAYS", "30")
+    assert s.run_id == "jr_abc"
+    assert s.regions == ("eu-west-1", "us-east-1")
+    assert s.lookback_days == 30 and len(s.days) == 30
+
+
+def test_window_crosses_month_end_and_leap_day():
+    s = parse_arguments(BASE + ["--REPORT_DATE", "2028-03-01", "--LOOKBACK_DAYS", "3"],
+                        now=dt.datetime(2028, 3, 2, tzinfo=dt.timezone.utc))
+    assert s.days == (dt.date(2028, 2, 28), dt.date(2028, 2, 29), dt.date(2028, 3, 1))
+
+
+def test_parser_reads_equals_form_and_every_spec_argument():
+    raw = read_raw_arguments(["--REPORT_PREFIX=a/b", "--EXTERNAL_ID", "x-1", "--unknown", "v"])
+    assert raw == {"REPORT_PREFIX": "a/b", "EXTERNAL_ID": "x-1"}
+    assert set(ARGUMENT_NAMES) == {"REPORT_BUCKET", "MANAGEMENT_ROLE_ARN", "GLUE_DATABASE", "EXTERNAL_ID",
+                                   "REPORT_PREFIX", "REGIONS", "REPORT_DATE", "LOOKBACK_DAYS"}
+
+
+@pytest.mark.parametrize("argv, named", [
+    (BASE[2:], "--REPORT_BUCKET"),
+    (BASE[:2] + BASE[4:], "--MANAGEMENT_ROLE_ARN"),
+    (BASE[:4], "--GLUE_DATABASE"),
+    (BASE + ["--REPORT_DATE", "2026-13-01"], "--REPORT_DATE"),
+    (BASE + ["--REPORT_DATE", "27/11/2026"], "--REPORT_DATE"),
+    (BASE + ["--REPORT_DATE", "2026-11-28"], "--REPORT_DATE"),
+    (BASE + ["--LOOKBACK_DAYS", "0"], "--LOOKBACK_DAYS"),
+    (BASE + ["--LOOKBACK_DAYS", "31"], "--LOOKBACK_DAYS"),
+    (BASE + ["--LOOKBACK_DAYS", "three"], "--LOOKBACK_DAYS"),
+    (BASE + ["--REPORT_DATE", "2026-10-01", "--LOOKBACK_DAYS", "3"], "--REPORT_DATE"),
+    (["--REPORT_BUCKET", "My_Bucket"] + BASE[2:], "--REPORT_BUCKET"),
+    (BASE[:2] + ["--MANAGEMENT_ROLE_ARN", "arn:aws:iam::12345:role/x"] + BASE[4:], "--MANAGEMENT_ROLE_ARN"),
+    (BASE[:2] + ["--MANAGEMENT_ROLE_ARN", "BackupReportRead"] + BASE[4:], "--MANAGEMENT_ROLE_ARN"),
+    (BASE[:4] + ["--GLUE_DATABASE", "Backup Report"], "--GLUE_DATABASE"),
+    (BASE + ["--REGIONS", "us-east-1,Mars"], "--REGIONS"),
+    (BASE + ["--REPORT_PREFIX", "a/../b"], "--REPORT_PREFIX"),
+    (BASE + ["--EXTERNAL_ID", "x"], "--EXTERNAL_ID"),
+])
+def test_bad_input_names_the_argument(argv, named):
+    with pytest.raises(ArgumentError) as caught:
+        parse_arguments(argv, now=NOW)
+    assert named in str(caught.value)
+    assert caught.value.exit_code == 2
+
+
+def test_other_partitions_are_accepted():
+    s = parse_arguments(["--REPORT_BUCKET", "b-1", "--GLUE_DATABASE", "d",
+                         "--MANAGEMENT_ROLE_ARN", "arn:aws-cn:iam::111122223333:role/path/r"], now=NOW)
+    assert s.management_account_id == "111122223333"
