@@ -123,7 +123,7 @@ def enabled_regions(session: boto3.Session) -> Tuple[str, ...]:
     """Regions enabled for the management account (EC2 DescribeRegions without opted-out ones)."""
     ec2 = session.client("ec2", config=botocore_config())
     try:
-        answer = ec2.describe_regions(AllowAllRegions=False)
+        answer = ec2.describe_regions()  # without AllRegions: only the enabled ones
     except (ClientError, BotoCoreError) as error:
         raise ConfigurationError(
             f"Cannot list the regions enabled for the management account (ec2:DescribeRegions): "

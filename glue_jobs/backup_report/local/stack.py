@@ -1,0 +1,170 @@
+"""A local AWS for the demo and the benchmark: moto's server plus the AWS Backup emulator.
+
+Both run as their own processes, like real endpoints; the job reaches them through the
+standard SDK settings (``AWS_ENDPOINT_URL``, ``AWS_ENDPOINT_URL_BACKUP``) and cannot
+tell them from AWS. Nothing here ever talks to a real AWS endpoint.
+"""
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.error
+import urllib.request
+from pathlib import Path
+from typing import Dict, List, Optional, Sequence, Tuple
+
+import boto3
+
+from .backup_emulator import EmulatorClient
+
+#: moto's default account: the management account of the local organisation.
+MANAGEMENT_ACCOUNT_ID = "123456789012"
+ROLE_ARN = f"arn:aws:iam::{MANAGEMENT_ACCOUNT_ID}:role/BackupReportRead"
+REGION = "us-east-1"
+ENTRY_SCRIPT = Path(__file__).resolve().parents[2] / "backup_report_job.py"
+
+
+def free_port() -> int:
+    """A TCP port nothing listens on right now."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def _wait_until_up(url: str, proc: subprocess.Popen, what: str, seconds: float = 30) -> None:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise RuntimeError(f"{what} exited with status {proc.returncode} while starting")
+        try:
+            urllib.request.urlopen(url, timeout=1).close()
+            return
+        except urllib.error.HTTPError:
+            return  # it answered
+        except OSError:
+            time.sleep(0.1)
+    raise RuntimeError(f"{what} did not answer on {url} within {seconds:.0f}s")
+
+
+class LocalAws:
+    """moto's server and the AWS Backup emulator as processes; use as a context manager."""
+
+    def __init__(self, region: str = REGION, quiet: bool = True):
+        self.region = region
+        self.quiet = quiet
+        self._procs: List[subprocess.Popen] = []
+        self.moto_url = ""
+        self.backup_url = ""
+        self.emulator: Optional[EmulatorClient] = None
+
+    def __enter__(self) -> "LocalAws":
+        self.start()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.stop()
+
+    @property
+    def env(self) -> Dict[str, str]:
+        """Environment that points every SDK call at the local services, with dummy credentials."""
+        return {
+            "AWS_ENDPOINT_URL": self.moto_url,
+            "AWS_ENDPOINT_URL_BACKUP": self.backup_url,
+            "AWS_ACCESS_KEY_ID": "testing",
+            "AWS_SECRET_ACCESS_KEY": "testing",
+            "AWS_DEFAULT_REGION": self.region,
+            "AWS_REGION": self.region,
+            "AWS_EC2_METADATA_DISABLED": "true",
+        }
+
+    def start(self) -> None:
+        out = subprocess.DEVNULL if self.quiet else None
+        port = free_port()
+        moto = subprocess.Popen([sys.executable, "-m", "moto.server", "-H", "127.0.0.1", "-p", str(port)],
+                                stdout=out, stderr=out)
+        self._procs.append(moto)
+        self.moto_url = f"http://127.0.0.1:{port}"
+        _wait_until_up(self.moto_url + "/moto-api/", moto, "moto server")
+
+        port_file = Path(tempfile.mkdtemp(prefix="backup-emulator-")) / "port"
+        env = dict(os.environ, PYTHONPATH=os.pathsep.join([str(ENTRY_SCRIPT.parent)] + sys.path))
+        emulator = subprocess.Popen(
+            [sys.executable, "-m", "backup_report.local.backup_emulator", "--port", "0",
+             "--management-account-id", MANAGEMENT_ACCOUNT_ID, "--port-file", str(port_file)],
+            stdout=out, stderr=out, env=env)
+        self._procs.append(emulator)
+        deadline = time.monotonic() + 30
+        while not (port_file.exists() and port_file.read_text().strip()):
+            if emulator.poll() is not None or time.monotonic() > deadline:
+                raise RuntimeError("the AWS Backup emulator did not start")
+            time.sleep(0.05)
+        self.backup_url = f"http://127.0.0.1:{int(port_file.read_text().strip())}"
+        self.emulator = EmulatorClient(self.backup_url)
+        self.apply_env()
+
+    def apply_env(self) -> None:
+        """Point this process's SDK at the local services too (and never at real AWS)."""
+        for name in [n for n in os.environ if n.startswith("AWS_")]:
+            del os.environ[name]
+        os.environ.update(self.env)
+
+    def stop(self) -> None:
+        for proc in reversed(self._procs):
+            proc.terminate()
+        for proc in self._procs:
+            try:
+                proc.wait(10)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+        self._procs.clear()
+
+    def session(self) -> boto3.Session:
+        return boto3.Session(aws_access_key_id="testing", aws_secret_access_key="testing",
+                             region_name=self.region)
+
+    def create_organization(self, names: Sequence[str]) -> List[Tuple[str, str]]:
+        """An organisation whose management account is moto's default, plus member accounts.
+
+        Returns (account id, name) of every account, the management account first.
+        """
+        org = self.session().client("organizations", endpoint_url=self.moto_url)
+        try:
+            org.create_organization(FeatureSet="ALL")
+        except org.exceptions.AlreadyInOrganizationException:
+            pass
+        existing = {a["Name"]: a["Id"] for p in org.get_paginator("list_accounts").paginate()
+                    for a in p["Accounts"]}
+        for name in names:
+            if name not in existing:
+                email = name.lower().replace(" ", "-") + "@example.com"
+                org.create_account(Email=email, AccountName=name)
+        accounts = {a["Name"]: a["Id"] for p in org.get_paginator("list_accounts").paginate()
+                    for a in p["Accounts"]}
+        management = [(i, n) for n, i in accounts.items() if i == MANAGEMENT_ACCOUNT_ID]
+        return management + [(accounts[n], n) for n in names if accounts[n] != MANAGEMENT_ACCOUNT_ID]
+
+    def create_report_target(self, bucket: str, database: str) -> None:
+        """The report bucket and Glue database the reporting stack would create."""
+        session = self.session()
+        session.client("s3", endpoint_url=self.moto_url).create_bucket(Bucket=bucket)
+        glue = session.client("glue", endpoint_url=self.moto_url)
+        try:
+            glue.create_database(DatabaseInput={"Name": database})
+        except glue.exceptions.AlreadyExistsException:
+            pass
+
+    def run_job(self, args: Sequence[str], now: str = "", extra_env: Optional[Dict[str, str]] = None,
+                capture: bool = True, timeout: Optional[float] = None) -> subprocess.CompletedProcess:
+        """Run the real Glue entry script against the local services, as Glue would."""
+        env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
+        env.pop("PYTHONPATH", None)
+        env.update(self.env)
+        if now:
+            env["BACKUP_REPORT_NOW"] = now
+        env.update(extra_env or {})
+        return subprocess.run([sys.executable, str(ENTRY_SCRIPT), *args], env=env, text=True,
+                              capture_output=capture, timeout=timeout)

@@ -1,0 +1,59 @@
+#!/usr/bin/env bash
+# The README's test command. Creates its own virtualenvs, installs the project, and runs:
+#   1. the static checks (Python 3.9 compatibility of glue_jobs/, CloudFormation lint),
+#   2. the test suite on the default Python,
+#   3. the test suite again on Python 3.9 with exactly the Glue pin set
+#      (glue_jobs/requirements-glue.txt), when a 3.9 interpreter is present.
+# Extra arguments go to pytest (e.g. scripts/test.sh -k emulator).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+PYTHON=${PYTHON:-python3}
+PY39=${PY39:-}
+if [ -z "$PY39" ]; then
+  for candidate in /root/.pyenv/versions/3.9.18/bin/python python3.9; do
+    if command -v "$candidate" >/dev/null 2>&1 &&
+       "$candidate" -c 'import sys; sys.exit(sys.version_info[:2] != (3, 9))' 2>/dev/null; then
+      PY39=$candidate; break
+    fi
+  done
+fi
+
+make_venv() {  # make_venv DIR PYTHON PIP-ARGS...
+  local dir=$1 py=$2; shift 2
+  if [ ! -x "$dir/bin/python" ]; then
+    "$py" -m venv "$dir"
+    "$dir/bin/python" -m pip install -q --upgrade pip
+  fi
+  "$dir/bin/python" -m pip install -q "$@"
+}
+
+echo "== setup: .venv ($($PYTHON --version))"
+make_venv .venv "$PYTHON" -e '.[test]' vermin
+
+echo "== static check: glue_jobs/ uses nothing newer than Python 3.9"
+.venv/bin/vermin --no-tips --violations --target=3.9- --eval-annotations --backport dataclasses glue_jobs/ scripts/
+
+if [ -x scripts/lint_cfn.sh ]; then
+  echo "== static check: CloudFormation (cfn-lint, checkov)"
+  scripts/lint_cfn.sh
+fi
+
+echo "== tests on $($PYTHON --version)"
+.venv/bin/python -m pytest "$@"
+
+if [ -n "$PY39" ]; then
+  echo "== setup: .venv39 ($($PY39 --version)) with the Glue pin set"
+  make_venv .venv39 "$PY39" -c glue_jobs/requirements-glue.txt -r glue_jobs/requirements-glue.txt -e '.[test]'
+  .venv39/bin/python - <<'PY'
+import re, sys
+from importlib.metadata import version
+pins = [l.split("#")[0].strip() for l in open("glue_jobs/requirements-glue.txt")]
+bad = [p for p in pins if p and version(p.split("==")[0]) != p.split("==")[1]]
+sys.exit(f"the 3.9 environment does not match the Glue pins: {bad}" if bad else 0)
+PY
+  echo "== tests on $($PY39 --version) with the Glue pin set"
+  .venv39/bin/python -m pytest "$@"
+else
+  echo "== SKIPPED: no Python 3.9 interpreter found (set PY39=...): the Glue runtime run did not happen"
+fi
