@@ -1,6 +1,7 @@
 """AWS sessions: the job's own (S3, Glue) and the assumed management role (Backup, Organizations, EC2)."""
 from __future__ import annotations
 
+import datetime as dt
 import logging
 import os
 import re
@@ -12,6 +13,7 @@ import botocore.session
 from botocore.config import Config
 from botocore.credentials import RefreshableCredentials
 from botocore.exceptions import BotoCoreError, ClientError
+from botocore.utils import parse_timestamp
 
 from . import __version__
 from .errors import ConfigurationError, RoleError
@@ -35,6 +37,17 @@ def botocore_config(**overrides) -> Config:
     )
     settings.update(overrides)
     return Config(**settings)
+
+
+def parse_api_timestamp(value):
+    """Timestamps of AWS responses as aware UTC datetimes.
+
+    botocore's default parser attaches ``tzlocal()`` to every timestamp, which makes
+    each conversion slow; AWS Backup sends epoch seconds, read here directly as UTC.
+    """
+    if isinstance(value, (int, float)):
+        return dt.datetime.fromtimestamp(value, dt.timezone.utc)
+    return parse_timestamp(value).astimezone(dt.timezone.utc)
 
 
 def error_code(error: Exception) -> str:
@@ -114,6 +127,7 @@ def assume_management_session(
         metadata=first, refresh_using=fetch, method="sts-assume-role")
     core = botocore.session.get_session()
     core._credentials = credentials  # the documented way to hand refreshable credentials to boto3
+    core.get_component("response_parser_factory").set_parser_defaults(timestamp_parser=parse_api_timestamp)
     managed = boto3.Session(botocore_session=core, region_name=session.region_name)
     _record_calls(managed, "management")
     return managed

@@ -17,12 +17,13 @@ from typing import Dict, Iterable, List, Set
 
 import awswrangler as wr
 import boto3
+import numpy as np
 import pandas as pd
 from botocore.exceptions import BotoCoreError, ClientError
 
 from .aws import botocore_config, describe_error
 from .errors import BucketError
-from .schema import CSV_DELIMITER, CSV_ESCAPE, CSV_NULL, TIMESTAMP_FORMAT, Table
+from .schema import CSV_DELIMITER, CSV_ESCAPE, CSV_NULL, Table
 
 log = logging.getLogger(__name__)
 
@@ -33,7 +34,6 @@ CSV_OPTIONS = dict(
     quoting=csv.QUOTE_NONE,
     escapechar=CSV_ESCAPE,
     na_rep=CSV_NULL,
-    date_format=TIMESTAMP_FORMAT,
     lineterminator="\n",
     encoding="utf-8",
 )
@@ -52,12 +52,25 @@ def partition_path(bucket: str, prefix: str, table: Table, day: dt.date, status:
     return f"{day_path(bucket, prefix, table, day)}status={status}/"
 
 
+def timestamp_text(values: pd.Series) -> np.ndarray:
+    """UTC timestamps as ``YYYY-MM-DD HH:MM:SS.ffffff`` (``TIMESTAMP_FORMAT``), None for NaT.
+
+    Vectorised: much faster than ``date_format``, which calls strftime per value.
+    """
+    naive = values.dt.tz_convert("UTC").dt.tz_localize(None).to_numpy(dtype="datetime64[us]")
+    text = np.char.replace(np.datetime_as_string(naive, unit="us"), "T", " ").astype(object)
+    text[np.isnat(naive)] = None
+    return text
+
+
 def csv_text_frame(frame: pd.DataFrame, table: Table) -> pd.DataFrame:
-    """``frame``'s table columns, booleans spelled the way Hive reads them (true/false)."""
+    """``frame``'s table columns as the text the CSV holds: timestamps and booleans as Hive reads them."""
     out = frame[list(table.column_names)].copy()
     for column in table.columns:
         if column.type == "boolean":
             out[column.name] = out[column.name].map({True: "true", False: "false"}).astype("object")
+        elif column.type == "timestamp":
+            out[column.name] = timestamp_text(out[column.name])
     return out
 
 
