@@ -1,0 +1,1 @@
+"""Local stand-ins for AWS: the AWS Backup emulator, synthetic jobs, the local stack."""
