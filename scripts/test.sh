@@ -29,7 +29,7 @@ make_venv() {  # make_venv DIR PYTHON PIP-ARGS...
 }
 
 echo "== setup: .venv ($($PYTHON --version))"
-make_venv .venv "$PYTHON" -e '.[test]' vermin
+make_venv .venv "$PYTHON" -c scripts/constraints-dev.txt -e '.[test]' vermin
 
 echo "== static check: glue_jobs/ uses nothing newer than Python 3.9"
 .venv/bin/vermin --no-tips --violations --target=3.9- --eval-annotations --backport dataclasses glue_jobs/ scripts/

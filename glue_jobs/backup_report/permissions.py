@@ -1,0 +1,110 @@
+"""The IAM actions backup-report needs, per principal, and how API calls map onto them.
+
+The CloudFormation templates grant exactly ``REQUIRED_ACTIONS`` (tests/test_cloudformation.py
+holds them to it), and every API call the job really makes, as recorded in
+``$BACKUP_REPORT_CALL_LOG``, must map into it: a grant the code never uses, or a call
+that no grant allows, fails the tests.
+
+Principals:
+
+* ``management``: the read-only role in the Organizations management (or AWS Backup
+  delegated administrator) account, assumed by the job (cloudformation/template-management.yml);
+* ``job``: the Glue job's own role in the reporting account (cloudformation/template-reporting.yml).
+"""
+from __future__ import annotations
+
+from typing import Dict, FrozenSet, Iterable, Mapping, Optional, Set
+
+#: Calls made with the assumed management role: organisation-wide job listings, account
+#: names, enabled regions. None of them supports resource-level permissions.
+MANAGEMENT_ACTIONS: FrozenSet[str] = frozenset({
+    "backup:ListBackupJobs",
+    "backup:ListCopyJobs",
+    "backup:ListRestoreJobs",
+    "organizations:ListAccounts",
+    "ec2:DescribeRegions",
+})
+
+#: Calls the job's code makes with its own role (S3 reports, Glue catalog, STS).
+JOB_API_ACTIONS: FrozenSet[str] = frozenset({
+    "sts:AssumeRole",
+    # s3:ListBucket covers ListObjectsV2 and HeadBucket; s3:PutObject covers multipart uploads,
+    # which awswrangler uses for objects over its block size; an upload that fails is aborted.
+    "s3:ListBucket",
+    "s3:PutObject",
+    "s3:DeleteObject",
+    "s3:AbortMultipartUpload",
+    "glue:GetDatabase",
+    "glue:GetTable",
+    "glue:CreateTable",
+    "glue:UpdateTable",
+    "glue:GetPartitions",
+    "glue:BatchCreatePartition",
+    "glue:BatchDeletePartition",
+})
+
+#: Granted for a failure path only: awswrangler aborts a multipart upload that failed.
+FAILURE_PATH_ACTIONS: FrozenSet[str] = frozenset({"s3:AbortMultipartUpload"})
+
+#: What Glue itself does with the job's role: read the entry script and the wheel, write the
+#: run's CloudWatch Logs (/aws-glue/python-jobs/*).
+GLUE_RUNTIME_ACTIONS: FrozenSet[str] = frozenset({
+    "s3:GetObject",
+    "logs:CreateLogGroup",
+    "logs:CreateLogStream",
+    "logs:PutLogEvents",
+})
+
+#: Granted on the customer managed key only when the reporting stack is given one (KmsKeyArn):
+#: SSE-KMS objects in the report and artifacts locations, and encrypted job logs.
+KMS_ACTIONS: FrozenSet[str] = frozenset({
+    "kms:Decrypt",
+    "kms:GenerateDataKey",
+    "logs:AssociateKmsKey",
+})
+
+REQUIRED_ACTIONS: Dict[str, FrozenSet[str]] = {
+    "management": MANAGEMENT_ACTIONS,
+    "job": JOB_API_ACTIONS | GLUE_RUNTIME_ACTIONS | KMS_ACTIONS,
+}
+
+#: ``service:Operation`` as botocore names a call (``endpoint_prefix:OperationName``) -> the IAM
+#: action that authorises it, where the two differ. Any other operation needs the action of
+#: the same name.
+OPERATION_TO_ACTION: Mapping[str, str] = {
+    "s3:ListObjectsV2": "s3:ListBucket",
+    "s3:ListObjects": "s3:ListBucket",
+    "s3:HeadBucket": "s3:ListBucket",
+    "s3:HeadObject": "s3:GetObject",
+    "s3:DeleteObjects": "s3:DeleteObject",
+    "s3:CreateMultipartUpload": "s3:PutObject",
+    "s3:UploadPart": "s3:PutObject",
+    "s3:CompleteMultipartUpload": "s3:PutObject",
+    "s3:ListObjectVersions": "s3:ListBucketVersions",
+    "glue:BatchCreatePartition": "glue:BatchCreatePartition",
+    "glue:BatchDeletePartition": "glue:BatchDeletePartition",
+}
+
+#: Operations that no IAM policy can allow or deny.
+NO_PERMISSION_NEEDED: FrozenSet[str] = frozenset({"sts:GetCallerIdentity"})
+
+
+def action_for(operation: str) -> Optional[str]:
+    """The IAM action that authorises ``operation`` (``service:Operation``); None when none is needed."""
+    if operation in NO_PERMISSION_NEEDED:
+        return None
+    return OPERATION_TO_ACTION.get(operation, operation)
+
+
+def actions_from_call_log(lines: Iterable[str]) -> Dict[str, Set[str]]:
+    """Principal -> IAM actions used, from ``$BACKUP_REPORT_CALL_LOG`` lines (``<principal> <service>:<Op>``)."""
+    used: Dict[str, Set[str]] = {}
+    for line in lines:
+        line = line.strip()
+        if not line:
+            continue
+        principal, _, operation = line.partition(" ")
+        action = action_for(operation.strip())
+        if action:
+            used.setdefault(principal, set()).add(action)
+    return used
