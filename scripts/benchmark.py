@@ -155,7 +155,7 @@ def main() -> int:
                                    "calls": sum(local.emulator.stats()["requests"].values())}
 
     job_f = figures["job"]
-    print(f"\n| pipeline | jobs | wall (s) | jobs/s | peak RSS (MiB) | List* calls (min) | bytes written |")
+    print("\n| pipeline | jobs | wall (s) | jobs/s | peak RSS (MiB) | List* calls (min) | bytes written |")
     print("|---|---|---|---|---|---|---|")
     print(f"| backup-report job | {total:,} | {job_f['wall_s']:.1f} | {total / job_f['wall_s']:,.0f} | "
           f"{job_f['rss_mib']:.0f} | {job_f['calls']} ({job_f['min_calls']}) | {job_f['bytes']:,} |")

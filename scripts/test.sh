@@ -29,10 +29,13 @@ make_venv() {  # make_venv DIR PYTHON PIP-ARGS...
 }
 
 echo "== setup: .venv ($($PYTHON --version))"
-make_venv .venv "$PYTHON" -c scripts/constraints-dev.txt -e '.[test]' vermin
+make_venv .venv "$PYTHON" -c scripts/constraints-dev.txt -e '.[test]' vermin ruff
 
 echo "== static check: glue_jobs/ uses nothing newer than Python 3.9"
 .venv/bin/vermin --no-tips --violations --target=3.9- --eval-annotations --backport dataclasses glue_jobs/ scripts/
+
+echo "== static check: ruff (pyflakes rules, Python 3.9 target)"
+.venv/bin/ruff check --select F,E9 --target-version py39 glue_jobs/ scripts/ tests/
 
 if [ -x scripts/lint_cfn.sh ]; then
   echo "== static check: CloudFormation (cfn-lint, checkov)"

@@ -58,7 +58,7 @@ def test_dry_run_prints_every_call_of_a_first_deploy_and_makes_none(capsys):
     ]
     text = "\n".join(lines)
     assert "do-not-print-me" not in text and "ExternalId=****" in text
-    assert f"Key='backup-report/artifacts/backup_report_job.py'" in text
+    assert "Key='backup-report/artifacts/backup_report_job.py'" in text
     assert "Key='backup-report/artifacts/backup_report-" in text
     assert "AlertEmail=ops@example.com" in text
     assert "ManagementRoleArn=<backup-report-management.ManagementRoleArn>" in text

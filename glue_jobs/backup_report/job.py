@@ -7,10 +7,9 @@ import sys
 import traceback
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from typing import Dict, List, Mapping, Optional, Sequence
+from typing import List, Mapping, Optional, Sequence
 
 import boto3
-import awswrangler as wr
 from botocore.exceptions import BotoCoreError, ClientError
 
 from . import aws, catalog, fetch, ledger

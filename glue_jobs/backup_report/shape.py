@@ -1,7 +1,6 @@
 """API list items -> a typed DataFrame in the column order of ``schema``."""
 from __future__ import annotations
 
-import datetime as dt
 import json
 import re
 from typing import Any, Callable, Dict, Iterable, List, Mapping, Optional
@@ -97,7 +96,3 @@ def shape_jobs(items: List[Mapping[str, Any]], table: Table, region: str,
     frame["status"] = pd.Series([item.get(table.status_field) for item in items], dtype="object")
     return frame
 
-
-def utc(value: dt.datetime) -> dt.datetime:
-    """``value`` as an aware UTC datetime."""
-    return value.replace(tzinfo=dt.timezone.utc) if value.tzinfo is None else value.astimezone(dt.timezone.utc)
