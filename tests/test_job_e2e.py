@@ -225,3 +225,23 @@ def test_account_names_come_from_organizations(small_org, run_job, local_aws):
     named = {row["account_id"]: row["account_name"] for row in rows}
     assert named[MANAGEMENT_ACCOUNT] == accounts[MANAGEMENT_ACCOUNT] != ""
     assert named[MEMBER] == ""  # not an account of the organisation: unknown, so empty
+
+
+def test_throttling_that_never_clears_fails_that_region_only_and_keeps_its_rows(small_org, emulator, run_job):
+    r = small_org
+    args = r.args(REGIONS="us-east-1,eu-west-1", LOOKBACK_DAYS="2")
+    ok(run_job(args, r.env, now=NOW))
+    before = read_rows(r.session, r.bucket, "backup_jobs")
+    emulator.set_faults(throttle_regions=["eu-west-1"])
+    emulator.reset_stats()
+    # the standard SDK setting shortens the retries, so the test does not wait for 10 backoffs
+    result = run_job(args, r.env, now=NOW, extra_env={"AWS_MAX_ATTEMPTS": "2"})
+    assert result.returncode == 1
+    assert "region eu-west-1" in result.stderr and "ThrottlingException" in result.stderr
+    assert "region us-east-1" not in result.stderr
+    after = read_rows(r.session, r.bucket, "backup_jobs")
+    strip = lambda rows: sorted((x["backup_job_id"], x["status"], x["report_date"], x["region"]) for x in rows)  # noqa: E731
+    assert strip(after) == strip(before)
+    # one failed day per job type stops that job type's other days: 3 types x 2 attempts
+    eu_calls = sum(n for (_op, region), n in emulator.stats()["requests"].items() if region == "eu-west-1")
+    assert eu_calls == 3 * 2

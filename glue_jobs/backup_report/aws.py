@@ -20,21 +20,28 @@ from .errors import ConfigurationError, RoleError
 
 log = logging.getLogger(__name__)
 
-#: Enough attempts to ride out heavy throttling (AWS Backup list calls: 20/s per region).
-MAX_ATTEMPTS = 10
+#: Enough retries to ride out heavy throttling (AWS Backup list calls: 20/s per region);
+#: botocore's ``max_attempts`` counts retries, so a call is tried up to 11 times.
+MAX_RETRIES = 10
 
 _call_log_lock = threading.Lock()
 
 
 def botocore_config(**overrides) -> Config:
-    """The one retry / user-agent configuration of every client the job creates."""
+    """The one retry / user-agent configuration of every client the job creates.
+
+    Standard retry mode (exponential backoff with jitter, throttling errors retried)
+    with ``MAX_RETRIES``, unless ``AWS_RETRY_MODE`` or ``AWS_MAX_ATTEMPTS`` say otherwise.
+    """
     settings = dict(
-        retries={"mode": "standard", "max_attempts": MAX_ATTEMPTS},
         user_agent_extra=f"backup-report/{__version__}",
         max_pool_connections=20,
         connect_timeout=10,
         read_timeout=60,
     )
+    # The standard SDK settings AWS_RETRY_MODE / AWS_MAX_ATTEMPTS win when given.
+    if not (os.environ.get("AWS_RETRY_MODE") or os.environ.get("AWS_MAX_ATTEMPTS")):
+        settings["retries"] = {"mode": "standard", "max_attempts": MAX_RETRIES}
     settings.update(overrides)
     return Config(**settings)
 

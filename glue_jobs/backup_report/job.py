@@ -68,9 +68,21 @@ def run_slice(client, session: boto3.Session, settings: Settings, table: Table, 
 
 def run_region(management: boto3.Session, session: boto3.Session, settings: Settings, region: str,
                names: Mapping[str, str]) -> List[SliceResult]:
+    """Every slice of ``region``. Once a job type fails there (retries exhausted, access
+    denied), its remaining days are not attempted: they fail with the same cause and keep
+    their rows, rather than hammering a throttled or denied API for every day."""
     client = fetch.backup_client(management, region)
-    return [run_slice(client, session, settings, table, region, day, names)
-            for table in JOB_TABLES for day in settings.days]
+    results: List[SliceResult] = []
+    for table in JOB_TABLES:
+        cause = ""
+        for day in settings.days:
+            if cause:
+                results.append(SliceResult(table.job_type, region, day, error=f"not attempted after: {cause}"))
+                continue
+            result = run_slice(client, session, settings, table, region, day, names)
+            cause = result.error
+            results.append(result)
+    return results
 
 
 def run(settings: Settings) -> RunReport:
