@@ -1,0 +1,83 @@
+-- Question: Which copy jobs (cross-region and cross-account copies) failed or
+--     only partly succeeded in the last 7 days, where were they going, and
+--     why did they fail?
+-- Audience: operators and disaster-recovery owners.
+-- Tables: copy_jobs (only its FAILED and PARTIAL partitions).
+-- Dates: report_date from current_date - 6 days to current_date (7 days).
+-- Parameters: days = 7 (length of the window, today included).
+-- Notes: destination region and account come from the destination vault's
+--     ARN (arn:<partition>:backup:<region>:<account>:backup-vault:<name>).
+
+with
+
+failed_copies as (
+    select
+        report_date,
+        status,
+        account_id,
+        account_name,
+        region,
+        resource_type,
+        resource_name,
+        resource_arn,
+        destination_backup_vault_arn,
+        creation_date,
+        message_category,
+        status_message,
+        is_parent,
+        created_by_backup_job_id,
+        copy_job_id
+    from copy_jobs
+    where
+        report_date > current_date - interval '7' /* :days */ day
+        and report_date <= current_date
+        and status in ('FAILED', 'PARTIAL')
+),
+
+with_destination as (
+    select
+        *,
+        split_part(destination_backup_vault_arn, ':', 4)
+            as destination_region,
+        split_part(destination_backup_vault_arn, ':', 5)
+            as destination_account_id
+    from failed_copies
+),
+
+final as (
+    select
+        report_date,
+        status,
+        account_id,
+        coalesce(account_name, '') as account_name,
+        region as source_region,
+        destination_region,
+        destination_account_id,
+        case
+            when
+                destination_region <> region
+                and destination_account_id <> account_id
+                then 'cross-region, cross-account'
+            when destination_account_id <> account_id then 'cross-account'
+            when destination_region <> region then 'cross-region'
+            else 'same region and account'
+        end as copy_kind,
+        resource_type,
+        coalesce(resource_name, '') as resource_name,
+        resource_arn,
+        destination_backup_vault_arn,
+        creation_date,
+        coalesce(message_category, '') as message_category,
+        coalesce(status_message, '') as status_message,
+        coalesce(is_parent, false) as is_parent,
+        created_by_backup_job_id,
+        copy_job_id
+    from with_destination
+)
+
+select * from final
+order by
+    report_date desc,
+    account_name asc,
+    account_id asc,
+    creation_date asc

@@ -1,0 +1,124 @@
+-- Question: Over the last 30 days, which report days, regions or job types
+--     are missing from the report, or were last fetched with an error?
+-- Audience: operators and auditors (can a day without failures be trusted,
+--     or was it never reported?).
+-- Tables: report_runs (the append-only ledger of runs).
+-- Dates: report_date from current_date - 29 days to current_date (30 days).
+-- Parameters: days = 30 (length of the window, today included).
+-- Notes: report_runs keeps every run; for each day x job type x region the
+--     latest run (run_started_at, then run_id) decides: a failure repaired by
+--     a later run is not a problem. The regions expected are those that any
+--     run reported in the window. problem is NOT REPORTED (no run covered
+--     the slice), NOT YET REPORTED (today, before today's run) or FAILED.
+
+with
+
+runs as (
+    select
+        report_date,
+        run_id,
+        run_started_at,
+        job_type,
+        region,
+        succeeded,
+        error,
+        job_count
+    from report_runs
+    where
+        report_date > current_date - interval '30' /* :days */ day
+        and report_date <= current_date
+),
+
+ranked_runs as (
+    select
+        *,
+        row_number() over (
+            partition by report_date, job_type, region
+            order by run_started_at desc, run_id desc
+        ) as run_rank,
+        count(*) over (
+            partition by report_date, job_type, region
+        ) as runs_of_slice
+    from runs
+),
+
+latest_runs as (
+    select
+        report_date,
+        job_type,
+        region,
+        run_id,
+        run_started_at,
+        succeeded,
+        error,
+        job_count,
+        runs_of_slice
+    from ranked_runs
+    where run_rank = 1
+),
+
+report_days as (
+    select cast(calendar.report_day as date) as report_date
+    from
+        unnest(
+            sequence(
+                date_add(
+                    'day', 1, current_date - interval '30' /* :days */ day
+                ),
+                current_date,
+                interval '1' day
+            )
+        ) as calendar (report_day)
+),
+
+job_types as (
+    select job_type_list.job_type
+    from
+        unnest(array['backup', 'copy', 'restore']) as job_type_list (job_type)
+),
+
+regions as (
+    select distinct region
+    from runs
+),
+
+expected_slices as (
+    select
+        report_days.report_date,
+        job_types.job_type,
+        regions.region
+    from report_days
+    cross join job_types
+    cross join regions
+),
+
+final as (
+    select
+        expected_slices.report_date,
+        expected_slices.job_type,
+        expected_slices.region,
+        case
+            when
+                latest_runs.run_id is null
+                and expected_slices.report_date = current_date
+                then 'NOT YET REPORTED'
+            when latest_runs.run_id is null then 'NOT REPORTED'
+            else 'FAILED'
+        end as problem,
+        coalesce(latest_runs.error, '') as latest_error,
+        latest_runs.run_id as latest_run_id,
+        latest_runs.run_started_at as latest_run_started_at,
+        coalesce(latest_runs.runs_of_slice, 0) as runs_of_slice
+    from expected_slices
+    left join latest_runs
+        on
+            expected_slices.report_date = latest_runs.report_date
+            and expected_slices.job_type = latest_runs.job_type
+            and expected_slices.region = latest_runs.region
+    where
+        latest_runs.run_id is null
+        or latest_runs.succeeded is distinct from true
+)
+
+select * from final
+order by report_date desc, region asc, job_type asc
