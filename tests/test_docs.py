@@ -28,3 +28,10 @@ def test_ci_runs_exactly_the_readme_test_command():
     assert re.search(r"^\./scripts/test\.sh\s*$", ci, re.M)
     for script, _ in commands:
         assert (ROOT / "scripts" / script).exists(), script
+
+
+def test_every_saved_query_is_listed_in_the_readme():
+    names = sorted(p.stem for p in (ROOT / "sql").glob("*.sql"))
+    assert len(names) >= 10
+    for name in names:
+        assert f"(sql/{name}.sql)" in README, name
