@@ -25,7 +25,8 @@ make_venv() {  # make_venv DIR PYTHON PIP-ARGS...
     "$py" -m venv "$dir"
     "$dir/bin/python" -m pip install -q --upgrade pip
   fi
-  "$dir/bin/python" -m pip install -q "$@"
+  # (this machine's pip configuration warns about absent local indexes: not ours to show)
+  "$dir/bin/python" -m pip install -q "$@" 2> >(grep -v '^WARNING: Location' >&2)
 }
 
 echo "== setup: .venv ($($PYTHON --version))"

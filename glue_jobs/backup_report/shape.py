@@ -16,7 +16,7 @@ PANDAS_DTYPES = {
     "string": "object",
     "bigint": "Int64",
     "boolean": "boolean",
-    "timestamp": "datetime64[ns, UTC]",
+    "timestamp": "datetime64[us, UTC]",  # one resolution whatever pandas infers
 }
 
 
@@ -81,7 +81,8 @@ def typed_frame(columns: Iterable[Column], values: Dict[str, List[Any]]) -> pd.D
         if column.type == "string":
             data[column.name] = pd.Series([one_line(v) for v in raw], dtype="object")
         elif column.type == "timestamp":
-            data[column.name] = pd.to_datetime(pd.Series(raw, dtype="object"), utc=True)
+            data[column.name] = pd.to_datetime(pd.Series(raw, dtype="object"), utc=True).astype(
+                PANDAS_DTYPES["timestamp"])
         else:
             data[column.name] = pd.Series(raw, dtype=PANDAS_DTYPES[column.type])
     return pd.DataFrame(data)
