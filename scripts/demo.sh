@@ -32,7 +32,7 @@ if [ ! -x "$VENV/bin/python" ]; then
 fi
 if ! "$VENV/bin/python" -c "$needs" 2>/dev/null; then
   echo "== installing backup-report[local] into $VENV (first run only)"
-  "$VENV/bin/python" -m pip install -q -e '.[local]'
+  "$VENV/bin/python" -m pip install -q -c scripts/constraints-dev.txt -e '.[local]'
 fi
 
 # Local AWS only, whatever the shell had: no profile, no real credentials, no real endpoint.
