@@ -138,10 +138,14 @@ def main() -> int:
         calls = stats["requests"]
         minimum = {(t.operation, r): max(1, math.ceil(per_region[t.job_type] / 1000))
                    for t in JOB_TABLES for r in regions}
+        per_slice = {f"{_op_name(op)[0]} {region}": {"calls": calls.get(_op_name(op) + (region,), 0),
+                                                     "minimum": least}
+                     for (op, region), least in minimum.items()}
         figures["job"] = {"wall_s": job["wall_s"], "rss_mib": job["rss_mib"],
                           "bytes": bytes_under(local, "bench-reports", "backup-reports/"),
-                          "calls": sum(calls.get(_op_name(k[0]) + (k[1],), 0) for k in minimum),
-                          "min_calls": sum(minimum.values()), "throttled": stats.get("throttled", 0)}
+                          "calls": sum(v["calls"] for v in per_slice.values()),
+                          "min_calls": sum(minimum.values()), "throttled": stats.get("throttled", 0),
+                          "calls_per_slice": per_slice}
 
         if not args.no_baseline:
             local.emulator.reset_stats()
@@ -155,6 +159,9 @@ def main() -> int:
                                    "calls": sum(local.emulator.stats()["requests"].values())}
 
     job_f = figures["job"]
+    print("\nList* calls of the job per operation and region (minimum = ceil(jobs / 1000) for the day):")
+    for name, counts in job_f["calls_per_slice"].items():
+        print(f"  {name:<32} {counts['calls']:>6} (minimum {counts['minimum']})")
     print("\n| pipeline | jobs | wall (s) | jobs/s | peak RSS (MiB) | List* calls (min) | bytes written |")
     print("|---|---|---|---|---|---|---|")
     print(f"| backup-report job | {total:,} | {job_f['wall_s']:.1f} | {total / job_f['wall_s']:,.0f} | "
