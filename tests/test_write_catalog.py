@@ -87,3 +87,26 @@ def test_existing_table_keeps_partitions_and_gains_new_columns(report):
     assert serde["SerializationLibrary"] == schema.SERDE_LIBRARY
     assert serde["Parameters"] == schema.SERDE_PARAMETERS
     assert got["Parameters"]["skip.header.line.count"] == "1"
+
+
+def test_an_unexpected_failure_in_one_slice_is_recorded_and_writes_nothing(report, monkeypatch):
+    from backup_report import job
+    from backup_report.arguments import parse_arguments
+    from backup_report.job import run_slice
+
+    monkeypatch.setattr(job, "CHUNK_ROWS", 1)  # the first page is written before the failure
+
+    class BrokenPages:
+        def paginate(self, **_params):
+            yield {"BackupJobs": jobs("COMPLETED")}
+            assert objects(report.session, report.bucket), "a chunk was written"
+            raise ValueError("malformed page")
+
+    class Client:
+        def get_paginator(self, _operation):
+            return BrokenPages()
+
+    settings = parse_arguments(report.args(), now=dt.datetime(2026, 11, 26, 12, tzinfo=UTC))
+    result = run_slice(Client(), report.session, settings, schema.BACKUP_JOBS, "us-east-1", DAY, {})
+    assert not result.succeeded and "unexpected ValueError: malformed page" in result.error
+    assert objects(report.session, report.bucket) == {}

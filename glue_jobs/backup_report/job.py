@@ -55,15 +55,29 @@ def run_slice(client, session: boto3.Session, settings: Settings, table: Table, 
                 writer.write(shape_jobs(buffer, table, region, names))
                 buffer = []
         writer.write(shape_jobs(buffer, table, region, names))
-        writer.finish()
-    except (ClientError, BotoCoreError, BucketError) as error:
-        result.error = aws.describe_error(error) if not isinstance(error, BucketError) else str(error)
+    except Exception as error:  # any failure of one slice must not stop the others, nor the ledger
+        result.error = _cause(error)
         writer.abandon()
-        log.error("%s jobs %s %s: %s (earlier rows kept)", table.job_type, region, day, result.error)
+        log.error("%s jobs %s %s: %s (earlier rows kept)", table.job_type, region, day, result.error,
+                  exc_info=not isinstance(error, (ClientError, BotoCoreError, BucketError)))
+        return result
+    try:
+        writer.finish()
+    except BucketError as error:  # the new rows are complete: keep them rather than lose any
+        result.error = f"{error} (the new rows are written; older objects may remain until the next run)"
+        log.error("%s jobs %s %s: %s", table.job_type, region, day, result.error)
         return result
     result.counts = dict(writer.counts)
     log.info("%s jobs %s %s: %d", table.job_type, region, day, sum(result.counts.values()))
     return result
+
+
+def _cause(error: Exception) -> str:
+    if isinstance(error, (ClientError, BotoCoreError)):
+        return aws.describe_error(error)
+    if isinstance(error, BackupReportError):
+        return str(error)
+    return f"unexpected {type(error).__name__}: {error}"
 
 
 def run_region(management: boto3.Session, session: boto3.Session, settings: Settings, region: str,
