@@ -122,9 +122,7 @@ def main() -> int:
         local.emulator.generate(spec)
         print(f"  emulator seeded in {time.perf_counter() - t0:.1f}s", flush=True)
         local.create_report_target("bench-reports", "bench")
-        env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
-        env.pop("PYTHONPATH", None)
-        env.update(local.env, BACKUP_REPORT_NOW=f"{DAY}T23:59:00")
+        env = local.job_env(now=f"{DAY}T23:59:00")
 
         local.emulator.reset_stats()
         job = measure([sys.executable, str(ROOT / "glue_jobs" / "backup_report_job.py"),

@@ -111,11 +111,7 @@ class _Printer:
 
 
 def _job_env(aws: LocalAws, now: dt.datetime) -> Dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
-    env.pop("PYTHONPATH", None)
-    env.update(aws.env)
-    env["BACKUP_REPORT_NOW"] = now.strftime("%Y-%m-%dT%H:%M:%S")
-    return env
+    return aws.job_env(now.strftime("%Y-%m-%dT%H:%M:%S"))
 
 
 def _run_job_with_progress(aws: LocalAws, args: Sequence[str], now: dt.datetime, slices: int,

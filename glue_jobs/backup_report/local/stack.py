@@ -157,14 +157,21 @@ class LocalAws:
         except glue.exceptions.AlreadyExistsException:
             pass
 
-    def run_job(self, args: Sequence[str], now: str = "", extra_env: Optional[Dict[str, str]] = None,
-                capture: bool = True, timeout: Optional[float] = None) -> subprocess.CompletedProcess:
-        """Run the real Glue entry script against the local services, as Glue would."""
+    def job_env(self, now: str = "", extra_env: Optional[Dict[str, str]] = None) -> Dict[str, str]:
+        """The environment of a job process: this one's, with every AWS_* setting local.
+
+        ``now`` (ISO 8601, UTC) pins the job's clock (``BACKUP_REPORT_NOW``).
+        """
         env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
         env.pop("PYTHONPATH", None)
         env.update(self.env)
         if now:
             env["BACKUP_REPORT_NOW"] = now
         env.update(extra_env or {})
-        return subprocess.run([sys.executable, str(ENTRY_SCRIPT), *args], env=env, text=True,
-                              capture_output=capture, timeout=timeout)
+        return env
+
+    def run_job(self, args: Sequence[str], now: str = "", extra_env: Optional[Dict[str, str]] = None,
+                capture: bool = True, timeout: Optional[float] = None) -> subprocess.CompletedProcess:
+        """Run the real Glue entry script against the local services, as Glue would."""
+        return subprocess.run([sys.executable, str(ENTRY_SCRIPT), *args], env=self.job_env(now, extra_env),
+                              text=True, capture_output=capture, timeout=timeout)
