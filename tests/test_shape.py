@@ -56,6 +56,11 @@ def test_values_nested_derived_and_missing():
     assert pd.isna(row.start_by) and pd.isna(row.opt_in_to_archive) and row.resource_arn is None
 
 
+def test_a_job_without_a_state_is_kept_under_unknown():
+    frame = shape_jobs([item(State=None)], schema.BACKUP_JOBS, "us-east-1", {})
+    assert list(frame["status"]) == ["UNKNOWN"]
+
+
 def test_running_job_has_no_duration_and_unknown_account_has_no_name():
     row = shape_jobs([item(State="RUNNING")], schema.BACKUP_JOBS, "us-east-1", {"999": "x"}).iloc[0]
     assert pd.isna(row.duration_seconds) and pd.isna(row.completion_date)

@@ -9,6 +9,9 @@ import pandas as pd
 
 from .schema import Column, Table
 
+#: The status partition of a job the API returned without a state (never seen, never dropped).
+UNKNOWN_STATUS = "UNKNOWN"
+
 _LINE_BREAK_RUN = re.compile(r"\s*[\r\n]\s*")
 
 #: pandas dtype of each Athena type.
@@ -94,6 +97,8 @@ def shape_jobs(items: List[Mapping[str, Any]], table: Table, region: str,
     getters = {c.name: _getter(c, region, names) for c in table.columns}
     values = {name: [get(item) for item in items] for name, get in getters.items()}
     frame = typed_frame(table.columns, values)
-    frame["status"] = pd.Series([item.get(table.status_field) for item in items], dtype="object")
+    # A job without a state would otherwise vanish when rows are grouped by status.
+    frame["status"] = pd.Series([item.get(table.status_field) or UNKNOWN_STATUS for item in items],
+                                dtype="object")
     return frame
 
