@@ -7,7 +7,7 @@ import sys
 import traceback
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from typing import List, Mapping, Optional, Sequence
+from typing import List, Mapping, Optional, Sequence, Set
 
 import boto3
 from botocore.exceptions import BotoCoreError, ClientError
@@ -48,9 +48,16 @@ def run_slice(client, session: boto3.Session, settings: Settings, table: Table, 
     result = SliceResult(table.job_type, region, day)
     writer = SliceWriter(session, settings.bucket, settings.prefix, table, region, day, settings.run_id)
     buffer: List[dict] = []
+    # A job created while a day is being listed can shift the pages and repeat a job:
+    # each job is kept once, as first listed.
+    seen: Set[str] = set()
+    id_field = table.columns[0].source
     try:
         for page in fetch.list_jobs(client, table, day):
-            buffer.extend(page)
+            for job in page:
+                if job[id_field] not in seen:
+                    seen.add(job[id_field])
+                    buffer.append(job)
             if len(buffer) >= CHUNK_ROWS:
                 writer.write(shape_jobs(buffer, table, region, names))
                 buffer = []
