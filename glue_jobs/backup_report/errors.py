@@ -1,5 +1,15 @@
-"""Named errors of backup-report; every one says what failed and how to fix it."""
+"""Named errors of backup-report; every one says what failed and how to fix it.
+
+Every command (the Glue job, ``backup-report``, the demo) turns them into the same
+line on stderr and the error's exit status with ``report``.
+"""
 from __future__ import annotations
+
+import sys
+from typing import IO, Optional
+
+#: What every error line starts with.
+PREFIX = "backup-report: error: "
 
 
 class BackupReportError(Exception):
@@ -7,6 +17,8 @@ class BackupReportError(Exception):
 
     exit_code = 1
 
+
+# --------------------------------------------------------------------------- the job
 
 class ArgumentError(BackupReportError):
     """A job argument is missing or malformed; nothing was read or written."""
@@ -32,3 +44,39 @@ class CatalogError(BackupReportError):
 
 class PartialFailure(BackupReportError):
     """Some slices (region x job type x day) could not be fetched; the rest was written."""
+
+
+# --------------------------------------------------------------------------- the saved queries
+
+class QueryError(BackupReportError):
+    """A query cannot be run: the text, a parameter, a table or the data is not usable."""
+
+
+class NoSuchQuery(QueryError):
+    """No saved query has that name, and no file has that path."""
+
+
+class ParameterError(QueryError):
+    """A --param or --today value does not fit the query."""
+
+
+class UnsupportedFormat(QueryError):
+    """A table's SerDe or column type is one the local engine cannot read."""
+
+
+class AthenaQueryFailed(QueryError):
+    """Athena refused or failed the query (permissions, workgroup, syntax, missing table)."""
+
+
+# --------------------------------------------------------------------------- the demo
+
+class DemoError(BackupReportError):
+    """The demo could not complete (a local server did not start, or the backfill failed)."""
+
+
+def report(error: BackupReportError, stream: Optional[IO[str]] = None) -> int:
+    """Print ``backup-report: error: <message>`` (the whole message, every line) on
+    ``stream`` (stderr by default) and return the error's exit status."""
+    message = str(error).strip() or (type(error).__doc__ or type(error).__name__).strip()
+    print(PREFIX + message, file=stream if stream is not None else sys.stderr)
+    return error.exit_code

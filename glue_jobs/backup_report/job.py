@@ -12,7 +12,7 @@ from typing import List, Mapping, Optional, Sequence, Set
 import boto3
 from botocore.exceptions import BotoCoreError, ClientError
 
-from . import aws, catalog, fetch, ledger
+from . import aws, catalog, errors, fetch, ledger
 from .arguments import Settings, parse_arguments
 from .errors import BackupReportError, BucketError, PartialFailure
 from .ledger import SliceResult
@@ -147,8 +147,7 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
             raise PartialFailure("Some slices could not be fetched; their earlier rows were kept "
                                  "and report_runs records the failure:\n" + report.failures)
     except BackupReportError as error:
-        print(f"backup-report: error: {error}", file=sys.stderr)
-        return error.exit_code
+        return errors.report(error)
     except Exception:  # an unexpected failure still names itself and exits non-zero
         traceback.print_exc()
         print("backup-report: error: unexpected failure (traceback above)", file=sys.stderr)
