@@ -11,8 +11,8 @@ from botocore.exceptions import BotoCoreError, ClientError
 
 from .aws import botocore_config, describe_error
 from .errors import CatalogError
+from .layout import day_path, list_objects, partition_values, partitions_present, table_path
 from .schema import SERDE_LIBRARY, SERDE_PARAMETERS, Table
-from .write import day_path, list_objects, partitions_present, table_path
 
 log = logging.getLogger(__name__)
 
@@ -53,13 +53,6 @@ def ensure_table(session: boto3.Session, database: str, bucket: str, prefix: str
     except (ClientError, BotoCoreError) as error:
         raise CatalogError(f"Cannot create or update table {database}.{table.name}: "
                            f"{describe_error(error)}") from error
-
-
-def partition_values(location: str, table: Table) -> List[str]:
-    """``[report_date, status]`` (or ``[report_date]``) of a partition folder path."""
-    parts = [p for p in location.rstrip("/").split("/") if "=" in p]
-    keys = dict(p.split("=", 1) for p in parts)
-    return [keys[c.name] for c in table.partitions]
 
 
 def sync_partitions(session: boto3.Session, database: str, bucket: str, prefix: str, table: Table,

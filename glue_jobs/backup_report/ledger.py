@@ -2,15 +2,15 @@
 from __future__ import annotations
 
 import datetime as dt
-import re
 from dataclasses import dataclass, field
 from typing import Dict, List, Optional, Sequence
 
 import boto3
 
+from .layout import ledger_object_path
 from .schema import REPORT_RUNS, RUN_STATUSES
 from .shape import typed_frame
-from .write import day_path, write_csv
+from .write import write_csv
 
 
 @dataclass
@@ -47,12 +47,11 @@ def ledger_rows(run_id: str, started_at: dt.datetime, results: Sequence[SliceRes
 def write_ledger(session: boto3.Session, bucket: str, prefix: str, run_id: str,
                  started_at: dt.datetime, results: Sequence[SliceResult]) -> List[str]:
     """Append this run's rows: one object per report day, named after the run."""
-    safe_run_id = re.sub(r"[^A-Za-z0-9_.-]", "-", run_id)
     paths: List[str] = []
     for day in sorted({r.day for r in results}):
         of_day = [r for r in results if r.day == day]
         frame = typed_frame(REPORT_RUNS.columns, ledger_rows(run_id, started_at, of_day))
-        path = f"{day_path(bucket, prefix, REPORT_RUNS, day)}{safe_run_id}.csv"
+        path = ledger_object_path(bucket, prefix, day, run_id)
         write_csv(frame, REPORT_RUNS, path, session)
         paths.append(path)
     return paths

@@ -12,8 +12,7 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import logging
-import re
-from typing import Dict, Iterable, List, Set
+from typing import Dict, List, Set
 
 import awswrangler as wr
 import boto3
@@ -23,6 +22,7 @@ from botocore.exceptions import BotoCoreError, ClientError
 
 from .aws import botocore_config, describe_error
 from .errors import BucketError
+from .layout import day_path, is_region_object, list_objects, partition_path, run_token, slice_object_name
 from .schema import CSV_DELIMITER, CSV_ESCAPE, CSV_NULL, Table
 
 log = logging.getLogger(__name__)
@@ -37,19 +37,6 @@ CSV_OPTIONS = dict(
     lineterminator="\n",
     encoding="utf-8",
 )
-
-
-def table_path(bucket: str, prefix: str, table: Table) -> str:
-    """``s3://bucket/prefix/table/``: the table's location in the catalog."""
-    return f"s3://{bucket}/{prefix}/{table.name}/"
-
-
-def day_path(bucket: str, prefix: str, table: Table, day: dt.date) -> str:
-    return f"{table_path(bucket, prefix, table)}report_date={day.isoformat()}/"
-
-
-def partition_path(bucket: str, prefix: str, table: Table, day: dt.date, status: str) -> str:
-    return f"{day_path(bucket, prefix, table, day)}status={status}/"
 
 
 def timestamp_text(values: pd.Series) -> np.ndarray:
@@ -93,7 +80,7 @@ class SliceWriter:
         self.written: Set[str] = set()
         self.counts: Dict[str, int] = {}
         self._chunk = 0
-        self._run_token = re.sub(r"[^A-Za-z0-9.-]", "-", run_id)
+        self._run_token = run_token(run_id)
 
     def write(self, frame: pd.DataFrame) -> None:
         """Write a chunk of this slice's rows (with a ``status`` column), one object per status."""
@@ -101,7 +88,7 @@ class SliceWriter:
             return
         for status, rows in frame.groupby("status", sort=True):
             path = (partition_path(self.bucket, self.prefix, self.table, self.day, str(status))
-                    + f"{self.region}_{self._run_token}_{self._chunk:05d}.csv")
+                    + slice_object_name(self.region, self._run_token, self._chunk))
             write_csv(rows, self.table, path, self.session)
             self.written.add(path)
             self.counts[str(status)] = self.counts.get(str(status), 0) + len(rows)
@@ -109,9 +96,8 @@ class SliceWriter:
 
     def finish(self) -> List[str]:
         """Delete this region's objects of the day that this run did not write; return them."""
-        pattern = re.compile(rf"/status=[^/]+/{re.escape(self.region)}_[^/]*\.csv$")
         existing = list_objects(self.session, day_path(self.bucket, self.prefix, self.table, self.day))
-        stale = [p for p in existing if pattern.search(p) and p not in self.written]
+        stale = [p for p in existing if is_region_object(p, self.region) and p not in self.written]
         delete_objects(self.session, stale)
         return stale
 
@@ -135,14 +121,6 @@ def delete_objects(session: boto3.Session, paths: List[str]) -> None:
                           f"{describe_error(error)}") from error
 
 
-def list_objects(session: boto3.Session, path: str) -> List[str]:
-    """Every object under ``path`` (an ``s3://`` prefix)."""
-    try:
-        return wr.s3.list_objects(path, boto3_session=session)
-    except (ClientError, BotoCoreError) as error:
-        raise BucketError(f"Cannot list {path}: {describe_error(error)}") from error
-
-
 def check_bucket(session: boto3.Session, bucket: str) -> None:
     """Fail fast, before any fetch, when the report bucket is missing or not ours to use."""
     try:
@@ -154,8 +132,3 @@ def check_bucket(session: boto3.Session, bucket: str) -> None:
         raise BucketError(f"Cannot use --REPORT_BUCKET {bucket}: {reason}") from error
     except BotoCoreError as error:
         raise BucketError(f"Cannot reach --REPORT_BUCKET {bucket}: {describe_error(error)}") from error
-
-
-def partitions_present(paths: Iterable[str]) -> Set[str]:
-    """The partition folders (``s3://.../status=X/``) that hold at least one object."""
-    return {p.rsplit("/", 1)[0] + "/" for p in paths}
