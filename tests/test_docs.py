@@ -1,24 +1,69 @@
-"""The README stays true: schema tables, the two commands, CI calling the README's test command."""
+"""The documentation stays true: generated tables, links, the two commands, a self-contained repository."""
 from __future__ import annotations
 
 import re
 import subprocess
 import sys
 from pathlib import Path
+from typing import List, Tuple
 
 from backup_report.schema import ALL_TABLES
 
 ROOT = Path(__file__).resolve().parents[1]
 README = (ROOT / "README.md").read_text(encoding="utf-8")
+DOCS = sorted((ROOT / "docs").glob("*.md"))
+TABLES_PAGE = ROOT / "docs" / "tables.md"
+QUERIES_PAGE = ROOT / "docs" / "queries.md"
+
+#: A Markdown link or image: [text](target) -- the target up to a blank or ')'.
+LINK = re.compile(r"\[[^\]]*\]\(([^)\s]+)(?:\s+\"[^\"]*\")?\)")
+#: What a user's clone does not have: the team's shared folder and its contract file.
+OUTSIDE_REFERENCE = re.compile(r"\.\./shared|\bSPEC\b")
+
+
+def tracked_files() -> List[str]:
+    result = subprocess.run(["git", "ls-files", "-z"], cwd=ROOT, capture_output=True, text=True, check=True)
+    return [name for name in result.stdout.split("\0") if name]
+
+
+def relative_links(page: Path) -> List[Tuple[str, Path]]:
+    """(link, file it points at) for every link of ``page`` that is not a URL or an in-page anchor."""
+    text = page.read_text(encoding="utf-8")
+    # Code blocks hold commands and examples, not links.
+    text = re.sub(r"```.*?```", "", text, flags=re.S)
+    links = []
+    for target in LINK.findall(text):
+        if re.match(r"^[a-z][a-z0-9+.-]*:", target) or target.startswith("#"):
+            continue
+        path = target.split("#", 1)[0]
+        links.append((target, (page.parent / path).resolve()))
+    return links
 
 
 def test_schema_tables_are_generated_from_the_schema():
     result = subprocess.run([sys.executable, "scripts/render_docs.py", "--check"], cwd=ROOT,
                             capture_output=True, text=True)
     assert result.returncode == 0, result.stdout
+    page = TABLES_PAGE.read_text(encoding="utf-8")
     for table in ALL_TABLES:
+        assert f"<!-- schema:{table.name} -->" in page, table.name
         for column in table.columns:
-            assert re.search(rf"^\| {column.name} \| {column.type} \|", README, re.M), (table.name, column.name)
+            assert re.search(rf"^\| {column.name} \| {column.type} \|", page, re.M), (table.name, column.name)
+
+
+def test_render_docs_check_fails_when_a_table_drifts(tmp_path):
+    """The drift check can fail: a page whose table lost a column is reported out of date."""
+    sys.path.insert(0, str(ROOT / "scripts"))
+    try:
+        import render_docs
+    finally:
+        sys.path.remove(str(ROOT / "scripts"))
+    page = TABLES_PAGE.read_text(encoding="utf-8")
+    drifted = re.sub(r"^\| backup_job_id \|.*\n", "", page, count=1, flags=re.M)
+    assert drifted != page
+    assert render_docs.render(drifted) == page
+    assert render_docs.missing_tables(page) == []
+    assert render_docs.missing_tables(page.replace("<!-- schema:copy_jobs -->", "")) == ["copy_jobs"]
 
 
 def test_ci_runs_exactly_the_readme_test_command():
@@ -30,8 +75,62 @@ def test_ci_runs_exactly_the_readme_test_command():
         assert (ROOT / "scripts" / script).exists(), script
 
 
-def test_every_saved_query_is_listed_in_the_readme():
+def test_every_saved_query_is_listed_on_the_queries_page():
     names = sorted(p.stem for p in (ROOT / "sql").glob("*.sql"))
     assert len(names) >= 10
+    page = QUERIES_PAGE.read_text(encoding="utf-8")
     for name in names:
-        assert f"(sql/{name}.sql)" in README, name
+        assert f"(../sql/{name}.sql)" in page, name
+    listed = set(re.findall(r"\(\.\./sql/(\w+)\.sql\)", page))
+    assert listed == set(names), "queries.md lists a query that sql/ does not have"
+
+
+def test_readme_is_a_front_page_that_links_every_docs_page():
+    assert len(README.splitlines()) < 300
+    assert len(DOCS) >= 7
+    linked = {target.split("#", 1)[0] for target, _ in relative_links(ROOT / "README.md")}
+    for page in DOCS:
+        assert f"docs/{page.name}" in linked, page.name
+
+
+def test_every_relative_link_points_at_an_existing_file():
+    pages = [ROOT / "README.md", ROOT / "sql" / "README.md", *DOCS]
+    broken = [(page.relative_to(ROOT).as_posix(), target)
+              for page in pages for target, path in relative_links(page) if not path.exists()]
+    assert broken == []
+
+
+def test_links_are_found_and_a_broken_one_is_reported(tmp_path):
+    page = tmp_path / "page.md"
+    page.write_text("[a](exists.md) [b](missing.md#x) [c](https://example.com) [d](#anchor)\n"
+                    "```\n[e](in-code.md)\n```\n", encoding="utf-8")
+    (tmp_path / "exists.md").write_text("", encoding="utf-8")
+    links = relative_links(page)
+    assert [target for target, _ in links] == ["exists.md", "missing.md#x"]
+    assert [path.exists() for _, path in links] == [True, False]
+
+
+def test_no_product_file_refers_to_files_outside_the_repository():
+    """A clone has no ../shared folder and no SPEC: the docs carry the contract themselves."""
+    offenders = []
+    for name in tracked_files():
+        if name.startswith(("tests/", ".ci/")):
+            continue
+        path = ROOT / name
+        if not path.is_file():  # deleted in the working tree, not yet committed
+            continue
+        try:
+            text = path.read_text(encoding="utf-8")
+        except UnicodeDecodeError:
+            continue
+        for number, line in enumerate(text.splitlines(), 1):
+            if OUTSIDE_REFERENCE.search(line):
+                offenders.append(f"{name}:{number}: {line.strip()}")
+    assert offenders == []
+
+
+def test_outside_reference_pattern():
+    for text in ("see ../shared/SPEC.md", "(SPEC §2)", "SPEC section 2", "the SPEC's rule"):
+        assert OUTSIDE_REFERENCE.search(text), text
+    for text in ("SPECIAL_MEMBERS", "SPEC_JSON", "spec.required", "shared-services"):
+        assert not OUTSIDE_REFERENCE.search(text), text
