@@ -1,4 +1,4 @@
-"""Glue Python shell entry point of backup-report (SPEC §2).
+"""Glue Python shell entry point of backup-report (its arguments: docs/reference.md).
 
 Glue runs this file as the job's ScriptLocation with the job's DefaultArguments;
 the ``backup_report`` package comes from the wheel in ``--extra-py-files``.

@@ -1,4 +1,4 @@
-"""Job arguments (SPEC §2), read the Glue way and validated before any I/O."""
+"""Job arguments (docs/reference.md), read the Glue way and validated before any I/O."""
 from __future__ import annotations
 
 import datetime as dt

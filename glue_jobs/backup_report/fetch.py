@@ -16,7 +16,7 @@ log = logging.getLogger(__name__)
 #: The largest page AWS Backup serves: fewest calls for a given number of jobs.
 PAGE_SIZE = 1000
 #: Asked for on each side of a day, so the API's own boundary rule (strict or not,
-#: second precision or not) cannot drop a job; rows are then kept by the SPEC's rule.
+#: second precision or not) cannot drop a job; rows are then kept by the report-day rule.
 BOUNDARY_MARGIN = dt.timedelta(seconds=1)
 
 
