@@ -1,6 +1,6 @@
 """The one definition of the report's tables: columns, types, sources, partitions.
 
-The writer, the Glue catalog, the README schema table, the local Athena engine and
+The writer, the Glue catalog, the schema tables of docs/tables.md, the local Athena engine and
 the tests all read this module; nothing else names a column's type.
 
 A column's ``source`` says where its value comes from:
@@ -249,7 +249,7 @@ JOB_TABLES_BY_TYPE = {t.job_type: t for t in JOB_TABLES}
 
 
 def markdown_table(table: Table) -> str:
-    """The README's table for ``table``: column, type, source, meaning."""
+    """The docs/tables.md table of ``table``: column, type, source, meaning."""
     lines = ["| column | type | source | meaning |", "|---|---|---|---|"]
     for col in table.columns + table.partitions:
         kind = "partition" if col in table.partitions else col.type
