@@ -46,6 +46,9 @@ the operation and region; ``latency_seconds``; ``throttle_regions`` (always thro
 burst = one second's worth), ``throttle_rate`` (probability, from an RNG seeded with
 ``seed``) -> 400 ``ThrottlingException`` (which botocore's retry modes retry);
 ``unavailable_rate`` -> 503 ``ServiceUnavailableException``.
+``cross_account_monitoring_off`` is a setting rather than an error: ``ByAccountId='*'``
+then returns only the management account's own jobs, as AWS Backup does while
+cross-account monitoring is not turned on.
 
 Storage and speed: jobs of each (operation, region) are kept sorted by creation date with
 every job's JSON encoded once at load. A page is a bisect on the creation-date bounds (and
@@ -65,7 +68,8 @@ Admin API (JSON, no signature), under ``/_emulator/``:
   non-final job to a final state (``synthetic.settle``).
 * ``POST /_emulator/faults`` ``{"throttle_rate": 0.3, "throttle_regions": [...],
   "rate_limit_per_second": 20, "denied_regions": [...], "denied": [["eu-west-1",
-  "ListCopyJobs"]], "seed": 1, "throttle_next": 0, "unavailable_rate": 0, "latency_seconds": 0}``.
+  "ListCopyJobs"]], "seed": 1, "throttle_next": 0, "unavailable_rate": 0, "latency_seconds": 0,
+  "cross_account_monitoring_off": false}``.
 * ``GET /_emulator/stats``, ``POST /_emulator/stats/reset``, ``GET /_emulator/health``.
 
 Stats (``BackupEmulator.stats()`` / ``EmulatorClient.stats()``): ``requests``, ``pages``,
@@ -402,7 +406,8 @@ class _Faults:
     def __init__(self, throttle_rate: float = 0.0, throttle_regions: Sequence[str] = (),
                  rate_limit_per_second: Optional[float] = None, denied_regions: Sequence[str] = (),
                  denied: Sequence[Sequence[str]] = (), seed: Optional[int] = None,
-                 unavailable_rate: float = 0.0, throttle_next: int = 0, latency_seconds: float = 0.0):
+                 unavailable_rate: float = 0.0, throttle_next: int = 0, latency_seconds: float = 0.0,
+                 cross_account_monitoring_off: bool = False):
         self.throttle_rate = float(throttle_rate or 0.0)
         self.throttle_regions = frozenset(throttle_regions or ())
         self.rate_limit = float(rate_limit_per_second) if rate_limit_per_second else None
@@ -418,6 +423,7 @@ class _Faults:
         self.unavailable_rate = float(unavailable_rate or 0.0)
         self.throttle_next = int(throttle_next or 0)
         self.latency = float(latency_seconds or 0.0)
+        self.cross_account_monitoring_off = bool(cross_account_monitoring_off)
         for name in ("throttle_rate", "unavailable_rate"):
             if not 0.0 <= getattr(self, name) <= 1.0:
                 raise ValueError(f"{name} must be within 0..1")
@@ -429,7 +435,8 @@ class _Faults:
                 "rate_limit_per_second": self.rate_limit, "denied_regions": sorted(self.denied_regions),
                 "denied": sorted([list(p) for p in self.denied]), "seed": self.seed,
                 "unavailable_rate": self.unavailable_rate, "throttle_next": self.throttle_next,
-                "latency_seconds": self.latency}
+                "latency_seconds": self.latency,
+                "cross_account_monitoring_off": self.cross_account_monitoring_off}
 
 
 def _op_name(text: str) -> str:
@@ -611,10 +618,11 @@ class BackupEmulator:
                    rate_limit_per_second: Optional[float] = None, denied_regions: Sequence[str] = (),
                    denied: Sequence[Sequence[str]] = (), seed: Optional[int] = None,
                    unavailable_rate: float = 0.0, throttle_next: int = 0,
-                   latency_seconds: float = 0.0) -> Dict[str, Any]:
+                   latency_seconds: float = 0.0, cross_account_monitoring_off: bool = False) -> Dict[str, Any]:
         """Replace the fault configuration (no argument: no faults). Returns it."""
         faults = _Faults(throttle_rate, throttle_regions, rate_limit_per_second, denied_regions, denied, seed,
-                         unavailable_rate, throttle_next, latency_seconds)
+                         unavailable_rate, throttle_next, latency_seconds,
+                         cross_account_monitoring_off=cross_account_monitoring_off)
         with self._fault_lock:
             self._faults = faults
             self._rng = random.Random(self.default_seed if seed is None else seed)
@@ -732,6 +740,8 @@ class BackupEmulator:
         token = parsed.pop("NextToken", None)
         account = parsed.pop("ByAccountId", None)
         scope = account if account is not None else self.management_account_id
+        if scope == "*" and self._faults.cross_account_monitoring_off:
+            scope = self.management_account_id  # AWS Backup answers with the caller's own jobs only
         filters = sorted((k, v) for k, v in parsed.items())
         qhash = hashlib.sha256(json.dumps([op.name, region, scope, filters], default=str)
                                .encode("utf-8")).hexdigest()[:24]
@@ -1040,12 +1050,13 @@ class EmulatorClient:
                    rate_limit_per_second: Optional[float] = None, denied_regions: Sequence[str] = (),
                    denied: Sequence[Sequence[str]] = (), seed: Optional[int] = None,
                    unavailable_rate: float = 0.0, throttle_next: int = 0,
-                   latency_seconds: float = 0.0) -> Dict[str, Any]:
+                   latency_seconds: float = 0.0, cross_account_monitoring_off: bool = False) -> Dict[str, Any]:
         return self._call("POST", "faults", {
             "throttle_rate": throttle_rate, "throttle_regions": list(throttle_regions),
             "rate_limit_per_second": rate_limit_per_second, "denied_regions": list(denied_regions),
             "denied": [list(p) for p in denied], "seed": seed, "unavailable_rate": unavailable_rate,
-            "throttle_next": throttle_next, "latency_seconds": latency_seconds})
+            "throttle_next": throttle_next, "latency_seconds": latency_seconds,
+            "cross_account_monitoring_off": cross_account_monitoring_off})
 
     def faults(self) -> Dict[str, Any]:
         return self._call("GET", "faults")
