@@ -4,15 +4,19 @@
     python scripts/build_package.py            # -> dist/backup_report-<version>-py3-none-any.whl
     python scripts/build_package.py --out DIR
 
-The wheel holds the ``backup_report`` package only (``pip wheel --no-deps``); its runtime
-(awswrangler, pandas, ...) comes from the job's ``--additional-python-modules`` pins. Glue
-Python shell runs Python 3.9, so the wheel must be ``py3-none-any`` and allow 3.9.
+This is the Glue build of the package (``BACKUP_REPORT_BUILD=glue``, see ``setup.py``): only
+the modules the job imports (no CLI, doctor or ``local/`` tooling, no package data) and no
+``Requires-Dist`` at all. The job's runtime (awswrangler, pandas, ...) is exactly the pins the
+job installs with ``--additional-python-modules``; a requirement range in the wheel could let
+Glue's pip pick other versions. Glue Python shell runs Python 3.9, so the wheel must be
+``py3-none-any`` and allow 3.9.
 """
 from __future__ import annotations
 
 import argparse
 import email.parser
 import importlib.util
+import os
 import shutil
 import subprocess
 import sys
@@ -44,8 +48,16 @@ def check_wheel(wheel: Path) -> None:
         if metadata_name is None:
             raise BuildError(f"{wheel.name} has no METADATA")
         metadata = email.parser.Parser().parsestr(archive.read(metadata_name).decode("utf-8"))
-    if f"{PACKAGE}/__init__.py" not in names:
-        raise BuildError(f"{wheel.name} does not contain the {PACKAGE} package")
+    if f"{PACKAGE}/job.py" not in names:
+        raise BuildError(f"{wheel.name} does not contain the job ({PACKAGE}/job.py)")
+    tooling = [n for n in names if n.startswith((f"{PACKAGE}/local/", f"{PACKAGE}/_data/"))]
+    if tooling:
+        raise BuildError(f"{wheel.name} carries local tooling Glue does not need, e.g. {tooling[0]}: "
+                         "build it with scripts/build_package.py (BACKUP_REPORT_BUILD=glue)")
+    requirements = metadata.get_all("Requires-Dist") or []
+    if requirements:
+        raise BuildError(f"{wheel.name} declares requirements ({', '.join(requirements)}) that Glue's pip "
+                         "could satisfy with versions other than the pins of requirements-glue.txt")
     requires = metadata.get("Requires-Python", "")
     if requires and requires.replace(" ", "") not in (">=3.9", ">=3.8", ">=3.7", ">=3.6", ">=3"):
         raise BuildError(f"{wheel.name} requires Python {requires}: Glue Python shell runs 3.9")
@@ -62,7 +74,8 @@ def build_wheel(out_dir: Path = DIST, quiet: bool = True) -> Path:
             command.insert(4, "--no-build-isolation")
         if quiet:
             command.insert(4, "-q")
-        result = subprocess.run(command, cwd=str(ROOT), capture_output=True, text=True)
+        result = subprocess.run(command, cwd=str(ROOT), capture_output=True, text=True,
+                                env=dict(os.environ, BACKUP_REPORT_BUILD="glue"))
         shutil.rmtree(ROOT / "build", ignore_errors=True)
         if result.returncode != 0:
             raise BuildError("pip wheel failed:\n" + (result.stdout + result.stderr)[-4000:])

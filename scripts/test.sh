@@ -2,8 +2,9 @@
 # The README's test command. Creates its own virtualenvs, installs the project, and runs:
 #   1. the static checks (Python 3.9 compatibility of glue_jobs/, CloudFormation lint),
 #   2. the test suite on the default Python,
-#   3. the test suite again on Python 3.9 with exactly the Glue pin set
-#      (glue_jobs/requirements-glue.txt), when a 3.9 interpreter is present.
+#   3. the Glue pin set (glue_jobs/requirements-glue.txt) resolved the way Glue's pip would
+#      (cp39, manylinux glibc <= 2.26, wheels only), and the test suite again on Python 3.9
+#      in an environment built from exactly those wheels, when a 3.9 interpreter is present.
 # Extra arguments go to pytest (e.g. scripts/test.sh -k emulator).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -38,6 +39,13 @@ echo "== static check: glue_jobs/ uses nothing newer than Python 3.9"
 echo "== static check: ruff (pyflakes rules, Python 3.9 target)"
 .venv/bin/ruff check --select F,E9 --target-version py39 glue_jobs/ scripts/ tests/
 
+if [ -n "$PY39" ]; then
+  # What Glue's pip would install: the pins resolved for cp39 and Amazon Linux 2's platform
+  # tags, wheels only; fails naming a pin that has no such wheel, or a dependency not pinned.
+  echo "== Glue pin set: wheels for Glue Python shell (CPython 3.9, manylinux, glibc <= 2.26)"
+  "$PY39" scripts/glue_wheels.py download --dest .glue-wheels
+fi
+
 if [ -x scripts/lint_cfn.sh ]; then
   echo "== static check: CloudFormation (cfn-lint, checkov)"
   scripts/lint_cfn.sh
@@ -47,15 +55,11 @@ echo "== tests on $($PYTHON --version)"
 .venv/bin/python -m pytest "$@"
 
 if [ -n "$PY39" ]; then
-  echo "== setup: .venv39 ($($PY39 --version)) with the Glue pin set"
-  make_venv .venv39 "$PY39" -c glue_jobs/requirements-glue.txt -r glue_jobs/requirements-glue.txt -e '.[test]'
-  .venv39/bin/python - <<'PY'
-import re, sys
-from importlib.metadata import version
-pins = [l.split("#")[0].strip() for l in open("glue_jobs/requirements-glue.txt")]
-bad = [p for p in pins if p and version(p.split("==")[0]) != p.split("==")[1]]
-sys.exit(f"the 3.9 environment does not match the Glue pins: {bad}" if bad else 0)
-PY
+  # The 3.9 environment is built from exactly the files Glue's pip would install (resolved above).
+  echo "== setup: .venv39 ($($PY39 --version)) from those wheels only, then the test tools"
+  make_venv .venv39 "$PY39" --no-index --find-links .glue-wheels -r glue_jobs/requirements-glue.txt
+  make_venv .venv39 "$PY39" -c glue_jobs/requirements-glue.txt -e '.[test]'
+  .venv39/bin/python scripts/glue_wheels.py verify-env
   echo "== tests on $($PY39 --version) with the Glue pin set"
   .venv39/bin/python -m pytest "$@"
 else

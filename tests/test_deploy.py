@@ -8,7 +8,6 @@ import json
 import re
 import sys
 import uuid
-import zipfile
 from pathlib import Path
 from typing import List, Tuple
 
@@ -114,16 +113,6 @@ def test_bad_parameters_are_refused_before_any_call(capsys):
 @pytest.fixture(scope="session")
 def wheel(tmp_path_factory) -> Path:
     return build_package.build_wheel(tmp_path_factory.mktemp("dist"))
-
-
-def test_the_wheel_is_pure_python_for_glue_39(wheel):
-    assert re.match(r"^backup_report-[\w.]+-py3-none-any\.whl$", wheel.name)
-    with zipfile.ZipFile(wheel) as archive:
-        names = archive.namelist()
-        metadata = archive.read(next(n for n in names if n.endswith("METADATA"))).decode()
-    assert "backup_report/job.py" in names and "backup_report/permissions.py" in names
-    assert not any(n.startswith(("tests/", "scripts/")) for n in names)
-    assert "Requires-Python: >=3.9" in metadata
 
 
 # ---------------------------------------------------------------- against moto's server
