@@ -77,3 +77,33 @@ def test_other_partitions_are_accepted():
     s = parse_arguments(["--REPORT_BUCKET", "b-1", "--GLUE_DATABASE", "d",
                          "--MANAGEMENT_ROLE_ARN", "arn:aws-cn:iam::111122223333:role/path/r"], now=NOW)
     assert s.management_account_id == "111122223333"
+
+
+@pytest.mark.parametrize("typo, suggestion", [
+    ("--LOOKBAK_DAYS", "--LOOKBACK_DAYS"),
+    ("--REGION", "--REGIONS"),
+    ("--report-date", "--REPORT_DATE"),
+    ("--Report_Prefix", "--REPORT_PREFIX"),
+    ("--EXTERNALID", "--EXTERNAL_ID"),
+])
+def test_a_typo_is_refused_naming_the_closest_argument(typo, suggestion):
+    with pytest.raises(ArgumentError) as error:
+        parse(typo, "30")
+    assert error.value.exit_code == 2
+    assert f"unknown argument {typo}; did you mean {suggestion}?" in str(error.value)
+
+
+def test_an_unknown_argument_far_from_ours_lists_the_known_ones():
+    with pytest.raises(ArgumentError, match=r"unknown argument --FOO_BAR; the job's arguments are --REPORT_BUCKET, "):
+        parse("--FOO_BAR=1")
+
+
+def test_every_argument_glue_passes_a_python_shell_job_is_accepted():
+    s = parse("--JOB_ID", "j_1", "--JOB_RUN_ID", "jr_1", "--JOB_NAME", "backup-report",
+              "--WORKFLOW_NAME", "w", "--WORKFLOW_RUN_ID", "wr_1", "--TempDir", "s3://t/",
+              "--scriptLocation", "s3://a/b.py", "--job-bookmark-option", "job-bookmark-disable",
+              "--job-language", "python", "--enable-metrics", "", "--enable-job-insights", "true",
+              "--enable-continuous-cloudwatch-log", "true", "--additional-python-modules", "a==1,b==2",
+              "--extra-py-files", "s3://a/w.whl", "--python-modules-installer-option", "--upgrade",
+              "library-set", "none")
+    assert s.run_id == "jr_1"

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import difflib
 import os
 import re
 import uuid
@@ -38,6 +39,18 @@ ARGUMENTS: Tuple[Argument, ...] = (
     Argument("LOOKBACK_DAYS", False, "3", "days in the window, 1..30"),
 )
 ARGUMENT_NAMES = tuple(a.name for a in ARGUMENTS)
+
+#: Arguments Glue itself passes to a job's script, or reads from its DefaultArguments
+#: (the "job parameters used by AWS Glue"), that are not named in Glue's lowercase-hyphen
+#: style: they are not ours, but must not be refused.
+GLUE_ARGUMENTS = frozenset({
+    "JOB_ID", "JOB_RUN_ID", "JOB_NAME", "WORKFLOW_NAME", "WORKFLOW_RUN_ID", "TempDir",
+    "scriptLocation", "RedshiftTempDir", "class", "conf",
+})
+#: Glue's own parameters are lowercase words joined by hyphens (``--job-bookmark-option``,
+#: ``--enable-metrics``, ``--additional-python-modules``, ``--extra-py-files``, ...): such a
+#: name is Glue's unless it spells one of ours.
+_GLUE_STYLE = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*$")
 
 _BUCKET = re.compile(r"^(?!xn--)(?!.*\.\.)[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$")
 _ROLE_ARN = re.compile(r"^arn:aws[a-z-]*:iam::(\d{12}):role/[\w+=,.@/-]{1,512}$")
@@ -88,8 +101,9 @@ def read_raw_arguments(argv: Sequence[str]) -> Dict[str, str]:
     """Argument values by name, the way Glue's ``getResolvedOptions`` reads them.
 
     Uses ``awsglue.utils.getResolvedOptions`` inside Glue; elsewhere an equivalent
-    parser (``--NAME value`` or ``--NAME=value``). Unknown arguments (Glue's own
-    ``--JOB_ID``, ``--TempDir``, ...) are ignored; ``JOB_RUN_ID`` is kept for the run id.
+    parser (``--NAME value`` or ``--NAME=value``). Other arguments (Glue's own
+    ``--JOB_ID``, ``--TempDir``, ...) are skipped here (``refuse_unknown_arguments`` refuses
+    the ones that are not Glue's); ``JOB_RUN_ID`` is kept for the run id.
     """
     wanted = ARGUMENT_NAMES + ("JOB_RUN_ID",)
     try:
@@ -119,13 +133,41 @@ def read_raw_arguments(argv: Sequence[str]) -> Dict[str, str]:
     return values
 
 
+def _normal(name: str) -> str:
+    return name.upper().replace("-", "_")
+
+
+def refuse_unknown_arguments(argv: Sequence[str]) -> None:
+    """Raise ArgumentError for an argument that is neither ours nor Glue's, naming the closest of ours.
+
+    A typo (``--LOOKBAK_DAYS 30``) must never silently run with a default. Names in Glue's
+    own style are let through unless they spell one of ours in another case or with hyphens.
+    """
+    errors = []
+    for token in argv:
+        if not token.startswith("--") or len(token) == 2:
+            continue
+        name = token[2:].partition("=")[0]
+        if name in ARGUMENT_NAMES or name in GLUE_ARGUMENTS:
+            continue
+        spelled = [known for known in ARGUMENT_NAMES if _normal(name) == known]
+        if _GLUE_STYLE.match(name) and not spelled:
+            continue
+        close = spelled or difflib.get_close_matches(_normal(name), ARGUMENT_NAMES, n=1, cutoff=0.6)
+        hint = f"; did you mean --{close[0]}?" if close else f"; the job's arguments are --{', --'.join(ARGUMENT_NAMES)}"
+        errors.append(f"unknown argument --{name}{hint}")
+    if errors:
+        raise ArgumentError("; ".join(dict.fromkeys(errors)))
+
+
 def _present(argv: Sequence[str], name: str) -> bool:
     flag = "--" + name
     return any(a == flag or a.startswith(flag + "=") for a in argv)
 
 
 def parse_arguments(argv: Sequence[str], now: Optional[dt.datetime] = None) -> Settings:
-    """Validate the job's arguments; raise ArgumentError naming the first bad one."""
+    """Validate the job's arguments; raise ArgumentError naming every bad one."""
+    refuse_unknown_arguments(argv)
     raw = read_raw_arguments(argv)
     now = now or utc_now()
     errors: List[str] = []
