@@ -1,6 +1,7 @@
 """``backup-report``: run the job, ask the saved queries, or watch the local demo.
 
     backup-report run --REPORT_BUCKET b --MANAGEMENT_ROLE_ARN arn --GLUE_DATABASE d [...]
+    backup-report doctor --REPORT_BUCKET b ... | --job-name backup-report
     backup-report query failed_backup_jobs [--local] [--param days=3] [--today 2026-11-26]
     backup-report queries
     backup-report demo [--output demo-output]
@@ -44,6 +45,12 @@ def _parser() -> argparse.ArgumentParser:
         "run", help="run the Glue job here (same arguments as the Glue job: --REPORT_BUCKET ...)",
         description="Run the report job with the Glue job's arguments, e.g. backup-report run "
                     "--REPORT_BUCKET b --MANAGEMENT_ROLE_ARN arn --GLUE_DATABASE d --LOOKBACK_DAYS 3",
+        add_help=False)
+
+    commands.add_parser(
+        "doctor", help="read-only preflight of a deployment (the job's arguments, or --job-name NAME)",
+        description="Check credentials, region, bucket, database, management role, ListBackupJobs per "
+                    "region, cross-account monitoring and trusted access, one line each; never writes.",
         add_help=False)
 
     query = commands.add_parser(
@@ -246,6 +253,10 @@ def main(argv: Optional[List[str]] = None) -> int:
         from . import job
 
         return job.main(argv[1:])
+    if argv and argv[0] == "doctor":  # the job's --NAME arguments: parsed by doctor itself
+        from . import doctor
+
+        return doctor.main(argv[1:])
     args = _parser().parse_args(argv)
     handlers = {"query": cmd_query, "queries": cmd_queries, "demo": cmd_demo}
     try:
