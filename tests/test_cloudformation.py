@@ -9,6 +9,7 @@
 """
 from __future__ import annotations
 
+import datetime as dt
 import re
 import subprocess
 import sys
@@ -169,26 +170,24 @@ def test_every_checkov_skip_says_why(management, reporting):
 
 
 # ---------------------------------------------------------------- the job's real calls
-def test_the_jobs_api_calls_need_exactly_the_granted_actions(request, tmp_path):
-    """Run the real job twice (a settlement rewrite) with its call log, then map the calls."""
-    try:
-        run_job = request.getfixturevalue("run_job")
-        report = request.getfixturevalue("report")
-        emulator = request.getfixturevalue("emulator")
-    except pytest.FixtureLookupError as error:  # pragma: no cover - until tests/conftest.py has them
-        pytest.skip(f"the end-to-end fixtures are not there yet: {error}")
-    reading = pytest.importorskip("reading")
+def _backup_job(job_id: str, account: str, created: str, state: str) -> dict:
+    """One ListBackupJobs item as the AWS Backup API returns it (epoch-second timestamps)."""
+    epoch = dt.datetime.fromisoformat(created).replace(tzinfo=dt.timezone.utc).timestamp()
+    return {"BackupJobId": job_id, "AccountId": account, "CreationDate": epoch, "State": state,
+            "ResourceType": "EC2", "ResourceArn": f"arn:aws:ec2:us-east-1:{account}:instance/i-{job_id}"}
 
+
+def test_the_jobs_api_calls_need_exactly_the_granted_actions(run_job, report, emulator, tmp_path):
+    """Run the real job twice (a settlement rewrite) with its call log, then map the calls."""
     member, now = "210987654321", "2026-11-26T23:00:00"
-    emulator.load_jobs("backup", "us-east-1", [
-        reading.api_job("backup", "b-1", member, "2026-11-26T10:00:00", "RUNNING")])
+    emulator.load_jobs("backup", "us-east-1", [_backup_job("b-1", member, "2026-11-26T10:00:00", "RUNNING")])
     log = tmp_path / "calls.log"
     env = {"BACKUP_REPORT_CALL_LOG": str(log)}
     # no --REGIONS: the enabled regions come from ec2:DescribeRegions
     first = run_job(report.args(LOOKBACK_DAYS="1"), report.env, now=now, extra_env=env)
     assert first.returncode == 0, first.stderr[-3000:]
-    emulator.load_jobs("backup", "us-east-1", [
-        reading.api_job("backup", "b-1", member, "2026-11-26T10:00:00", "COMPLETED")], replace=True)
+    emulator.load_jobs("backup", "us-east-1", [_backup_job("b-1", member, "2026-11-26T10:00:00", "COMPLETED")],
+                       replace=True)
     # a table written by an older release lacks a column: the job adds it (glue:UpdateTable)
     glue = report.session.client("glue")
     table = glue.get_table(DatabaseName=report.database, Name="backup_jobs")["Table"]
@@ -305,3 +304,195 @@ def test_quicksight_datasets_carry_the_schema(reporting):
     for name, columns in tables.items():
         schema = TABLES_BY_NAME[name]
         assert columns == [(c.name, render.QUICKSIGHT_TYPES[c.type]) for c in schema.columns + schema.partitions]
+
+
+# ---------------------------------------------------------------- the real Glue platform
+#: Pseudo parameters for evaluating the templates offline.
+PSEUDO = {"AWS::Partition": "aws", "AWS::Region": "eu-west-1", "AWS::AccountId": "111122223333",
+          "AWS::URLSuffix": "amazonaws.com", "AWS::StackName": "backup-report"}
+KEY_ID = "1234abcd-12ab-34cd-56ef-1234567890ab"
+KEY_ARN = f"arn:aws:kms:eu-west-1:111122223333:key/{KEY_ID}"
+_NO_VALUE = object()
+
+
+class Evaluator:
+    """Resolves the intrinsic functions the templates use, for given parameter values.
+
+    Only what the tests below need: Ref (parameters, pseudo parameters, a role's or a security
+    configuration's name), Fn::Sub, Fn::If and conditions, Fn::Select, Fn::Split, Fn::Join.
+    """
+
+    def __init__(self, template: dict, **parameters: str):
+        self.template = template
+        self.params = {name: str(p.get("Default", "")) for name, p in template["Parameters"].items()}
+        unknown = set(parameters) - set(self.params)
+        assert not unknown, f"no such parameters: {unknown}"
+        self.params.update(parameters)
+
+    def condition(self, name: str) -> bool:
+        return bool(self(self.template["Conditions"][name]))
+
+    def ref(self, name: str):
+        if name == "AWS::NoValue":
+            return _NO_VALUE
+        if name in PSEUDO:
+            return PSEUDO[name]
+        if name in self.params:
+            return self.params[name]
+        resource = self.template["Resources"][name]
+        name_property = {"AWS::Glue::SecurityConfiguration": "Name", "AWS::IAM::Role": "RoleName"}
+        return self(resource["Properties"][name_property[resource["Type"]]])
+
+    def sub(self, text: str, variables: dict) -> str:
+        def value(match: "re.Match[str]") -> str:
+            name = match.group(1)
+            return str(self(variables[name]) if name in variables else self.ref(name))
+        return re.sub(r"\$\{([\w:]+)\}", value, text)
+
+    def __call__(self, node):  # noqa: C901 - one branch per intrinsic function
+        if isinstance(node, list):
+            return [v for v in (self(item) for item in node) if v is not _NO_VALUE]
+        if not isinstance(node, dict):
+            return node
+        if len(node) != 1 or not _is_intrinsic(next(iter(node))):
+            return {key: self(value) for key, value in node.items()}  # a plain mapping
+        (function, arg), = node.items()
+        if function == "Ref":
+            return self.ref(arg)
+        if function == "Condition":
+            return self.condition(arg)
+        if function == "Fn::Sub":
+            return self.sub(arg, {}) if isinstance(arg, str) else self.sub(arg[0], arg[1])
+        if function == "Fn::If":
+            return self(arg[1] if self.condition(arg[0]) else arg[2])
+        if function == "Fn::Not":
+            return not self(arg[0])
+        if function == "Fn::Equals":
+            return str(self(arg[0])) == str(self(arg[1]))
+        if function == "Fn::Select":
+            return self(arg[1])[int(self(arg[0]))]
+        if function == "Fn::Split":
+            return str(self(arg[1])).split(arg[0])
+        if function == "Fn::Join":
+            return arg[0].join(str(v) for v in self(arg[1]))
+        raise NotImplementedError(function)
+
+
+def _is_intrinsic(key: str) -> bool:
+    return key in ("Ref", "Condition") or key.startswith("Fn::")
+
+
+def iam_matches(pattern: str, value: str) -> bool:
+    """IAM resource matching: * is any run of characters (/ and : included), ? one character."""
+    regex = re.escape(pattern).replace(r"\*", ".*").replace(r"\?", ".")
+    return re.fullmatch(regex, value) is not None
+
+
+def job_role_statements(reporting: dict, evaluate: Evaluator) -> List[dict]:
+    """The job role's Allow statements once evaluated, policies whose condition is false left out."""
+    documents = [p["PolicyDocument"] for p in reporting["Resources"]["JobRole"]["Properties"]["Policies"]]
+    for policy in resources_of_type(reporting, "AWS::IAM::Policy").values():
+        if policy["Properties"]["Roles"] == [{"Ref": "JobRole"}] and (
+                "Condition" not in policy or evaluate.condition(policy["Condition"])):
+            documents.append(policy["Properties"]["PolicyDocument"])
+    return [s for d in documents for s in _statements(d)]
+
+
+def allowed(statements: List[dict], evaluate: Evaluator, action: str, arn: str) -> bool:
+    for statement in statements:
+        if action not in _actions(statement):
+            continue
+        resources = evaluate(statement["Resource"])
+        for resource in resources if isinstance(resources, list) else [resources]:
+            if iam_matches(resource, arn):
+                return True
+    return False
+
+
+def log_group_arn(name: str, stream: str = "") -> str:
+    arn = f"arn:aws:logs:eu-west-1:111122223333:log-group:{name}"
+    return f"{arn}:log-stream:{stream}" if stream else arn
+
+
+def test_glue_installs_only_our_pins_not_the_analytics_library_set(reporting):
+    arguments = job(reporting)["DefaultArguments"]
+    # Glue's key is "library-set" (no dashes) and takes "analytics" or "none"; absent, the
+    # console's default (analytics) may load awswrangler 2.x and numpy 1.x under our pins.
+    assert arguments["library-set"] == "none"
+    assert not {"--library-set", "library_set"} & set(arguments)
+    assert "awswrangler==" in arguments["--additional-python-modules"]
+
+
+@pytest.mark.parametrize("role_name", ["backup-report-job", "br.job@team"])
+def test_job_logs_go_where_glue_writes_them_without_log_encryption(reporting, role_name):
+    evaluate = Evaluator(reporting, JobRoleName=role_name)
+    assert not evaluate.condition("HasKmsKey")
+    statements = job_role_statements(reporting, evaluate)
+    security_configuration = evaluate.ref("JobSecurityConfiguration")
+    for group in permissions.JOB_LOG_GROUPS:
+        assert allowed(statements, evaluate, "logs:CreateLogGroup", log_group_arn(group))
+        for action in ("logs:CreateLogStream", "logs:PutLogEvents"):
+            assert allowed(statements, evaluate, action, log_group_arn(group, "jr_0123abcd"))
+        assert not allowed(statements, evaluate, "logs:AssociateKmsKey", log_group_arn(group))
+    # no encryption, no encrypted groups: nothing beyond the shared Python shell groups
+    for group in permissions.encrypted_job_log_groups(role_name, security_configuration):
+        assert not allowed(statements, evaluate, "logs:PutLogEvents", log_group_arn(group, "jr_0123abcd"))
+    for other in ("/aws-glue/jobs/output", "/aws/lambda/backup-report", "/aws-glue/python-jobsx/output"):
+        assert not allowed(statements, evaluate, "logs:PutLogEvents", log_group_arn(other, "jr_0123abcd"))
+
+
+@pytest.mark.parametrize("role_name", ["backup-report-job", "br.job@team"])
+def test_job_logs_go_where_glue_writes_them_with_log_encryption(reporting, role_name):
+    evaluate = Evaluator(reporting, JobRoleName=role_name, KmsKeyArn=KEY_ARN)
+    (security_configuration,) = [evaluate.ref(name) for name, r in reporting["Resources"].items()
+                                 if r["Type"] == "AWS::Glue::SecurityConfiguration"]
+    configuration = reporting["Resources"]["JobSecurityConfiguration"]["Properties"]["EncryptionConfiguration"]
+    assert evaluate(configuration["CloudWatchEncryption"]) == {
+        "CloudWatchEncryptionMode": "SSE-KMS", "KmsKeyArn": KEY_ARN}
+    assert security_configuration == f"backup-report-{KEY_ID}"
+    statements = job_role_statements(reporting, evaluate)
+
+    encrypted = permissions.encrypted_job_log_groups(role_name, security_configuration)
+    assert encrypted == (f"/aws-glue/python-jobs-{role_name}-{security_configuration}/output",
+                         f"/aws-glue/python-jobs-{role_name}-{security_configuration}/error")
+    # the same names if Glue writes the role as role/<path><name>, as it does for crawlers
+    with_role_path = tuple(g.replace("python-jobs-", "python-jobs-role/", 1) for g in encrypted)
+    for group in encrypted + with_role_path:
+        for action in ("logs:CreateLogGroup", "logs:AssociateKmsKey"):
+            assert allowed(statements, evaluate, action, log_group_arn(group)), (action, group)
+        for action in ("logs:CreateLogStream", "logs:PutLogEvents"):
+            assert allowed(statements, evaluate, action, log_group_arn(group, "jr_0123abcd")), (action, group)
+    for group in permissions.JOB_LOG_GROUPS:
+        assert allowed(statements, evaluate, "logs:PutLogEvents", log_group_arn(group, "jr_0123abcd"))
+        # the key goes only on this job's own groups, never on the shared ones
+        assert not allowed(statements, evaluate, "logs:AssociateKmsKey", log_group_arn(group))
+
+    # least privilege: another role's or another configuration's encrypted groups are not ours
+    strangers = permissions.encrypted_job_log_groups("other-role", security_configuration)
+    strangers += permissions.encrypted_job_log_groups(role_name, "other-configuration")
+    for group in strangers + ("/aws-glue/jobs/output", "/aws/lambda/backup-report"):
+        for action in ("logs:PutLogEvents", "logs:AssociateKmsKey"):
+            assert not allowed(statements, evaluate, action, log_group_arn(group, "jr_0123abcd")), (action, group)
+    for statement in statements:
+        if any(a.startswith("logs:") for a in _actions(statement)):
+            resources = evaluate(statement["Resource"])
+            for resource in resources if isinstance(resources, list) else [resources]:
+                assert ":log-group:/aws-glue/python-jobs" in resource, resource
+
+
+def test_alert_rule_matches_the_glue_job_end_states_other_than_success(reporting):
+    (rule,) = resources_of_type(reporting, "AWS::Events::Rule").values()
+    pattern = rule["Properties"]["EventPattern"]
+    assert pattern["source"] == ["aws.glue"]
+    assert pattern["detail-type"] == ["Glue Job State Change"]
+    # the states Glue documents for this event: SUCCEEDED, FAILED, TIMEOUT, STOPPED
+    assert pattern["detail"] == {"jobName": [{"Ref": "Job"}], "state": ["FAILED", "TIMEOUT", "STOPPED"]}
+    assert rule["Properties"]["Targets"] == [{"Id": "alert-topic", "Arn": {"Ref": "AlertTopic"}}]
+
+
+def test_every_markdown_file_a_template_names_exists():
+    for path in sorted((ROOT / "cloudformation").glob("*.yml")):
+        text = path.read_text(encoding="utf-8")
+        named = set(re.findall(r"[\w./-]*\w\.md\b", text))
+        missing = sorted(name for name in named if not (ROOT / name.lstrip("./")).is_file())
+        assert not missing, f"{path.name} names {missing}, which the repository does not have"

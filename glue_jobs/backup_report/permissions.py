@@ -13,7 +13,7 @@ Principals:
 """
 from __future__ import annotations
 
-from typing import Dict, FrozenSet, Iterable, Mapping, Optional, Set
+from typing import Dict, FrozenSet, Iterable, Mapping, Optional, Set, Tuple
 
 #: Calls made with the assumed management role: organisation-wide job listings, account
 #: names, enabled regions. None of them supports resource-level permissions.
@@ -47,7 +47,8 @@ JOB_API_ACTIONS: FrozenSet[str] = frozenset({
 FAILURE_PATH_ACTIONS: FrozenSet[str] = frozenset({"s3:AbortMultipartUpload"})
 
 #: What Glue itself does with the job's role: read the entry script and the wheel, write the
-#: run's CloudWatch Logs (/aws-glue/python-jobs/*).
+#: run's CloudWatch Logs (``JOB_LOG_GROUPS``, or ``encrypted_job_log_groups`` when the job's
+#: security configuration encrypts CloudWatch Logs).
 GLUE_RUNTIME_ACTIONS: FrozenSet[str] = frozenset({
     "s3:GetObject",
     "logs:CreateLogGroup",
@@ -55,13 +56,31 @@ GLUE_RUNTIME_ACTIONS: FrozenSet[str] = frozenset({
     "logs:PutLogEvents",
 })
 
-#: Granted on the customer managed key only when the reporting stack is given one (KmsKeyArn):
-#: SSE-KMS objects in the report and artifacts locations, and encrypted job logs.
+#: Granted only when the reporting stack is given a customer managed key (KmsKeyArn): the key
+#: for SSE-KMS objects in the report and artifacts locations, and logs:AssociateKmsKey on the
+#: encrypted log groups (``encrypted_job_log_groups``), which Glue creates with that key.
 KMS_ACTIONS: FrozenSet[str] = frozenset({
     "kms:Decrypt",
     "kms:GenerateDataKey",
     "logs:AssociateKmsKey",
 })
+
+#: Where Glue writes a Python shell run's stdout and stderr without CloudWatch Logs encryption.
+#: Other Python shell jobs of the account share them.
+JOB_LOG_GROUPS: Tuple[str, str] = ("/aws-glue/python-jobs/output", "/aws-glue/python-jobs/error")
+
+
+def encrypted_job_log_groups(role_name: str, security_configuration: str) -> Tuple[str, str]:
+    """The output and error log groups of a run whose security configuration encrypts CloudWatch Logs.
+
+    Glue then names the groups after the job's role and the security configuration
+    (``/aws-glue/python-jobs-<role name>-<security configuration>/output``), like
+    ``/aws-glue/jobs-<role name>-<security configuration>/`` for Spark jobs (the Glue API's
+    JobRun.LogGroupName), and they belong to this job alone.
+    """
+    prefix = f"/aws-glue/python-jobs-{role_name}-{security_configuration}"
+    return (f"{prefix}/output", f"{prefix}/error")
+
 
 REQUIRED_ACTIONS: Dict[str, FrozenSet[str]] = {
     "management": MANAGEMENT_ACTIONS,
