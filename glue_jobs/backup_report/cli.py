@@ -12,27 +12,17 @@ library's named errors into ``backup-report: error: ...`` and a non-zero exit st
 from __future__ import annotations
 
 import argparse
-import datetime as dt
-import json
 import os
 import sys
-from typing import TYPE_CHECKING, Any, List, Optional, Sequence
+from typing import List, Optional
 
-from .errors import BackupReportError
-
-if TYPE_CHECKING:  # pragma: no cover
-    import pandas as pd
+from . import errors, queries
+from .output import format_csv, format_json, format_table, human_bytes
 
 #: The Athena workgroup the reporting stack creates (its result location is set there).
 DEFAULT_WORKGROUP = "backup-report"
 #: The Glue database the saved queries read, unless --database or $BACKUP_REPORT_DATABASE says otherwise.
 DEFAULT_DATABASE = "backup_report"
-#: Widest cell of the readable table; longer values are cut with an ellipsis.
-MAX_CELL = 60
-
-
-class AthenaQueryFailed(BackupReportError):
-    """Athena refused or failed the query (permissions, workgroup, syntax, missing table)."""
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -90,125 +80,29 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
-# --------------------------------------------------------------------------- output
-
-def _is_missing(value: Any) -> bool:
-    import pandas as pd
-
-    try:
-        return value is None or bool(pd.isna(value))
-    except (TypeError, ValueError):  # arrays, lists
-        return False
-
-
-def _cell(value: Any) -> str:
-    """One value as table text: empty for NULL, ISO dates, no trailing zeros, one line."""
-    if _is_missing(value):
-        return ""
-    if isinstance(value, float):
-        return str(int(value)) if value.is_integer() else f"{value:.4f}".rstrip("0")
-    if hasattr(value, "isoformat"):
-        if isinstance(value, dt.datetime) and value.tzinfo is not None:
-            value = value.astimezone(dt.timezone.utc).replace(tzinfo=None)
-        text = value.isoformat(sep=" ") if isinstance(value, dt.datetime) else value.isoformat()
-        return text[:-3] if len(text) > 23 and text[-3:] == "000" else text
-    return str(value).replace("\t", " ").replace("\n", " ").replace("\r", " ")
-
-
-def format_table(frame: "pd.DataFrame", max_rows: int = 200, max_cell: int = MAX_CELL) -> str:
-    """A readable, aligned text table of ``frame`` (cells cut at ``max_cell`` characters)."""
-    columns = [str(c) for c in frame.columns]
-    rows = [[_cell(v) for v in record] for record in frame.head(max_rows).itertuples(index=False, name=None)]
-    rows = [[c if len(c) <= max_cell else c[:max_cell - 1] + "…" for c in row] for row in rows]
-    widths = [max([len(name)] + [len(r[i]) for r in rows]) for i, name in enumerate(columns)]
-    numeric = [str(frame[c].dtype).lower().startswith(("int", "float", "uint")) for c in frame.columns]
-
-    def line(values: Sequence[str]) -> str:
-        return "  ".join(v.rjust(w) if num else v.ljust(w) for v, w, num in zip(values, widths, numeric)).rstrip()
-
-    out = [line(columns), "  ".join("-" * w for w in widths)]
-    out.extend(line(r) for r in rows)
-    if len(frame) > max_rows:
-        out.append(f"... {len(frame) - max_rows} more row(s) (use --csv or --json for all)")
-    if not len(frame):
-        out.append("(no rows)")
-    return "\n".join(out)
-
-
-def _json_value(value: Any) -> Any:
-    if _is_missing(value):
-        return None
-    kind = type(value).__name__
-    if isinstance(value, bool) or kind == "bool_":
-        return bool(value)
-    if isinstance(value, int) or kind.startswith(("int", "uint")):
-        return int(value)
-    if isinstance(value, float) or kind.startswith("float"):
-        return float(value)
-    if isinstance(value, str):
-        return value
-    return _cell(value)
-
-
-def format_json(frame: "pd.DataFrame") -> str:
-    records = [{str(k): _json_value(v) for k, v in zip(frame.columns, row)}
-               for row in frame.itertuples(index=False, name=None)]
-    return json.dumps(records, ensure_ascii=False, indent=1)
-
-
-def format_csv(frame: "pd.DataFrame") -> str:
-    out = frame.copy()
-    for column in out.columns:
-        out[column] = [v if isinstance(v, str) else _cell(v) for v in out[column]]
-    return out.to_csv(index=False, lineterminator="\n")
-
-
 # --------------------------------------------------------------------------- commands
 
-def run_athena(sql: str, database: str, workgroup: str) -> "pd.DataFrame":
-    """The query on Athena, through awswrangler, in the project's workgroup."""
-    import awswrangler as wr
-    from botocore.exceptions import BotoCoreError, ClientError
-
-    from .aws import describe_error
-
-    wrangler_errors = tuple(c for c in vars(wr.exceptions).values()
-                            if isinstance(c, type) and issubclass(c, Exception))
-    try:
-        frame = wr.athena.read_sql_query(sql, database=database, workgroup=workgroup, ctas_approach=False)
-    except wrangler_errors as error:
-        raise AthenaQueryFailed(f"Athena failed the query in workgroup {workgroup}, database {database}: "
-                                f"{type(error).__name__}: {error}") from error
-    except (ClientError, BotoCoreError) as error:
-        raise AthenaQueryFailed(f"Cannot run the query on Athena (workgroup {workgroup}, database {database}): "
-                                f"{describe_error(error)}; check your AWS credentials and region, or pass "
-                                "--local to query the local copy") from error
-    scanned = (getattr(frame, "query_metadata", None) or {}).get("Statistics", {}).get("DataScannedInBytes")
-    if scanned is not None:
-        from .local.athena import human_bytes
-        print(f"Athena scanned {human_bytes(int(scanned))}", file=sys.stderr)
-    return frame
-
-
 def cmd_query(args: argparse.Namespace) -> int:
-    from .local import athena
+    saved = queries.find_query(args.name)
+    params = queries.parse_params(args.param)
+    today = queries.parse_day(args.today) if args.today else None
+    if args.local:  # the local engine pins current_date itself (and its current_timestamp with it)
+        from .local.athena import LocalAthena
 
-    saved = athena.find_query(args.name)
-    params = athena.parse_params(args.param)
-    today = athena.parse_day(args.today) if args.today else None
-    if args.local:
-        sql = athena.render_sql(saved.text, params, None)
-        engine = athena.LocalAthena(args.database, today=today)
+        sql = queries.render_sql(saved.text, params, None)
         if args.show_sql:
             print(sql)
-        result = engine.run(sql)
+        result = LocalAthena(args.database, today=today).run(sql)
         frame = result.frame
         print(f"{saved.name}: {result.summary()}", file=sys.stderr)
     else:
-        sql = athena.render_sql(saved.text, params, today)
+        sql = queries.render_sql(saved.text, params, today)
         if args.show_sql:
             print(sql)
-        frame = run_athena(sql, args.database, args.workgroup)
+        frame = queries.run_on_athena(sql, args.database, args.workgroup)
+        scanned = queries.scanned_bytes(frame)
+        if scanned is not None:
+            print(f"Athena scanned {human_bytes(scanned)}", file=sys.stderr)
     if args.format == "csv":
         sys.stdout.write(format_csv(frame))
     elif args.format == "json":
@@ -221,14 +115,10 @@ def cmd_query(args: argparse.Namespace) -> int:
 
 
 def cmd_queries(_args: argparse.Namespace) -> int:
-    import re
-
-    from .local import athena
-
-    for saved in athena.list_queries():
-        short = re.sub(r"^\d+_", "", saved.name)
+    for saved in queries.list_queries():
         params = ", ".join(f"{p.name}={p.default}" for p in saved.parameters.values())
-        print(f"{short}\n    {saved.question}\n    for: {saved.audience}\n    parameters: {params or 'none'}")
+        print(f"{saved.short_name}\n    {saved.question}\n    for: {saved.audience}\n"
+              f"    parameters: {params or 'none'}")
     return 0
 
 
@@ -261,9 +151,8 @@ def main(argv: Optional[List[str]] = None) -> int:
     handlers = {"query": cmd_query, "queries": cmd_queries, "demo": cmd_demo}
     try:
         return handlers[args.command](args)
-    except BackupReportError as error:
-        print(f"backup-report: error: {error}", file=sys.stderr)
-        return error.exit_code
+    except errors.BackupReportError as error:
+        return errors.report(error)
     except KeyboardInterrupt:
         print("backup-report: interrupted", file=sys.stderr)
         return 130

@@ -13,8 +13,9 @@ It does what Athena does with the same SQL text, on a laptop:
 4. loads the rows into DuckDB and runs the query transpiled from Athena's dialect (Trino)
    with sqlglot, reporting the partitions, objects and bytes it read.
 
-The saved-query helpers (finding a file, its header, its parameters, rendering it for a
-given day) are shared with the real-Athena path of ``backup-report query``.
+The saved queries themselves (finding a file, its header, its parameters, rendering it for
+a given day) are ``backup_report.queries``, shared with the real-Athena path of
+``backup-report query``; this module depends on it, never the reverse.
 """
 from __future__ import annotations
 
@@ -23,23 +24,20 @@ import csv
 import datetime as dt
 import decimal
 import gzip
-import os
 import re
 from dataclasses import dataclass
-from pathlib import Path
-from typing import TYPE_CHECKING, Any, Callable, Dict, Iterable, List, Mapping, Optional, Sequence, Tuple, Union
+from typing import TYPE_CHECKING, Any, Callable, Dict, List, Mapping, Optional, Sequence, Tuple, Union
 
 import boto3
 from botocore.exceptions import BotoCoreError, ClientError
 
 from ..aws import botocore_config, describe_error
-from ..errors import BackupReportError
+from ..errors import QueryError, UnsupportedFormat
+from ..output import human_bytes
+from ..queries import render_sql
 
 if TYPE_CHECKING:  # pragma: no cover
     import pandas as pd
-
-#: The repository's ``sql/`` folder (``BACKUP_REPORT_SQL_DIR`` overrides it).
-DEFAULT_SQL_DIR = Path(__file__).resolve().parents[3] / "sql"
 
 LAZY_SIMPLE_SERDE = "org.apache.hadoop.hive.serde2.lazy.LazySimpleSerDe"
 #: Above this many partitions of a table, one listing of the table beats one per partition.
@@ -47,197 +45,6 @@ PER_PARTITION_LISTING = 8
 #: Objects fetched and parsed at once.
 READ_THREADS = 8
 OPEN_CSV_SERDE = "org.apache.hadoop.hive.serde2.OpenCSVSerde"
-
-
-# --------------------------------------------------------------------------- errors
-
-class QueryError(BackupReportError):
-    """A query cannot be run: the text, a parameter, a table or the data is not usable."""
-
-
-class NoSuchQuery(QueryError):
-    """No saved query has that name, and no file has that path."""
-
-
-class ParameterError(QueryError):
-    """A --param or --today value does not fit the query."""
-
-
-class UnsupportedFormat(QueryError):
-    """A table's SerDe or column type is one the local engine cannot read."""
-
-
-# --------------------------------------------------------------------------- saved queries
-
-_HEADER_FIELD = re.compile(r"^--\s?([A-Za-z][A-Za-z ]*?):\s*(.*)$")
-_TAG_AFTER = re.compile(r"\s*/\*\s*:([a-z_][a-z0-9_]*)\s*\*/")
-_PARAM_NAME = re.compile(r"^[a-z_][a-z0-9_]*$")
-_DATE_TEXT = re.compile(r"^\d{4}-\d{2}-\d{2}$")
-
-
-@dataclass(frozen=True)
-class Parameter:
-    """A tagged literal of a saved query: ``'30' /* :days */`` is parameter ``days``, default 30."""
-
-    name: str
-    default: str
-    quoted: bool  # a string literal ('30') rather than a number (30)
-
-
-@dataclass(frozen=True)
-class SavedQuery:
-    """One ``sql/*.sql`` file and what its header comment says about it."""
-
-    name: str
-    path: Path
-    text: str
-    header: Mapping[str, str]
-
-    @property
-    def question(self) -> str:
-        return self.header.get("question", "")
-
-    @property
-    def audience(self) -> str:
-        return self.header.get("audience", "")
-
-    @property
-    def parameters(self) -> Dict[str, Parameter]:
-        return query_parameters(self.text)
-
-
-def sql_dir() -> Path:
-    return Path(os.environ.get("BACKUP_REPORT_SQL_DIR") or DEFAULT_SQL_DIR)
-
-
-def parse_header(text: str) -> Dict[str, str]:
-    """``-- Key: value`` lines of the leading comment block (continuation lines appended)."""
-    fields: Dict[str, str] = {}
-    current = ""
-    for line in text.splitlines():
-        stripped = line.strip()
-        if not stripped:
-            continue
-        if not stripped.startswith("--"):
-            break
-        match = _HEADER_FIELD.match(stripped)
-        if match:
-            current = match.group(1).strip().lower()
-            fields[current] = match.group(2).strip()
-        elif current:
-            more = stripped[2:].strip()
-            if more:
-                fields[current] = (fields[current] + " " + more).strip()
-    return fields
-
-
-def load_query(path: Union[str, Path]) -> SavedQuery:
-    path = Path(path)
-    text = path.read_text(encoding="utf-8")
-    return SavedQuery(name=path.stem, path=path, text=text, header=parse_header(text))
-
-
-def list_queries(directory: Optional[Union[str, Path]] = None) -> List[SavedQuery]:
-    """Every saved query of ``directory`` (default: the repository's ``sql/``), by file name."""
-    folder = Path(directory) if directory else sql_dir()
-    return [load_query(p) for p in sorted(folder.glob("*.sql"))]
-
-
-def find_query(name_or_file: str, directory: Optional[Union[str, Path]] = None) -> SavedQuery:
-    """A saved query by path, by file name (with or without ``.sql``) or by its name
-    without the numeric prefix (``failed_backup_jobs`` finds ``01_failed_backup_jobs.sql``)."""
-    candidate = Path(name_or_file)
-    if candidate.suffix == ".sql" and candidate.is_file():
-        return load_query(candidate)
-    queries = list_queries(directory)
-    wanted = name_or_file[:-4] if name_or_file.endswith(".sql") else name_or_file
-    for query in queries:
-        if wanted in (query.name, re.sub(r"^\d+_", "", query.name)):
-            return query
-    names = ", ".join(re.sub(r"^\d+_", "", q.name) for q in queries) or "(none found)"
-    raise NoSuchQuery(f"No saved query {name_or_file!r} in {directory or sql_dir()}: "
-                      f"pass a .sql file or one of: {names}")
-
-
-def _tokens(text: str):
-    from sqlglot.dialects.dialect import Dialect
-
-    try:
-        return Dialect.get_or_raise("athena").tokenize(text)
-    except Exception as error:  # sqlglot's TokenError
-        raise QueryError(f"Cannot read the SQL text: {error}") from error
-
-
-def query_parameters(text: str) -> Dict[str, Parameter]:
-    """The tagged literals of ``text``: a literal followed by ``/* :name */``."""
-    from sqlglot.tokens import TokenType
-
-    found: Dict[str, Parameter] = {}
-    for token in _tokens(text):
-        if token.token_type not in (TokenType.STRING, TokenType.NUMBER):
-            continue
-        tag = _TAG_AFTER.match(text, token.end + 1)
-        if tag:
-            found.setdefault(tag.group(1), Parameter(tag.group(1), token.text,
-                                                     token.token_type == TokenType.STRING))
-    return found
-
-
-def _literal(param: Parameter, value: str) -> str:
-    if re.fullmatch(r"-?\d+", param.default) and not re.fullmatch(r"-?\d+", value):
-        raise ParameterError(f"--param {param.name}={value}: must be a whole number "
-                             f"(like its default {param.default})")
-    if re.fullmatch(r"-?\d+(\.\d+)?", param.default) and not re.fullmatch(r"-?\d+(\.\d+)?", value):
-        raise ParameterError(f"--param {param.name}={value}: must be a number (like its default {param.default})")
-    return "'" + value.replace("'", "''") + "'" if param.quoted else value
-
-
-def render_sql(text: str, params: Optional[Mapping[str, str]] = None, today: Optional[dt.date] = None) -> str:
-    """``text`` with tagged parameters set and, when ``today`` is given, ``current_date``
-    replaced by that date: the same text for Athena and for the local engine.
-
-    Raises ParameterError for a parameter the query does not declare.
-    """
-    from sqlglot.tokens import TokenType
-
-    params = {k: str(v) for k, v in (params or {}).items()}
-    declared = query_parameters(text)
-    unknown = sorted(set(params) - set(declared))
-    if unknown:
-        have = ", ".join(f"{p.name} (default {p.default})" for p in declared.values()) or "none"
-        raise ParameterError(f"Unknown --param {', '.join(unknown)}: this query's parameters are: {have}")
-    edits: List[Tuple[int, int, str]] = []
-    for token in _tokens(text):
-        if token.token_type == TokenType.CURRENT_DATE and today is not None:
-            edits.append((token.start, token.end + 1, f"date '{today.isoformat()}'"))
-        elif token.token_type in (TokenType.STRING, TokenType.NUMBER):
-            tag = _TAG_AFTER.match(text, token.end + 1)
-            if tag and tag.group(1) in params:  # the token's span includes a string's quotes
-                edits.append((token.start, token.end + 1, _literal(declared[tag.group(1)], params[tag.group(1)])))
-    for start, end, replacement in sorted(edits, reverse=True):
-        text = text[:start] + replacement + text[end:]
-    return text
-
-
-def parse_params(pairs: Iterable[str]) -> Dict[str, str]:
-    """``["days=7", "stale_days=3"]`` -> ``{"days": "7", ...}``."""
-    out: Dict[str, str] = {}
-    for pair in pairs:
-        name, sep, value = pair.partition("=")
-        name = name.strip()
-        if not sep or not _PARAM_NAME.match(name):
-            raise ParameterError(f"--param {pair!r}: write it as name=value, e.g. --param days=7")
-        out[name] = value.strip()
-    return out
-
-
-def parse_day(text: str) -> dt.date:
-    try:
-        if not _DATE_TEXT.match(text):
-            raise ValueError
-        return dt.date.fromisoformat(text)
-    except ValueError:
-        raise ParameterError(f"--today {text!r}: write the day as YYYY-MM-DD") from None
 
 
 # --------------------------------------------------------------------------- LazySimpleSerDe
@@ -633,14 +440,6 @@ class QueryResult:
         return (f"{len(self.frame)} row(s); read {self.partitions_read} of {self.partitions_total} "
                 f"partition(s), {self.objects_read} object(s), {human_bytes(self.bytes_read)} "
                 f"({tables or 'no table'}); current_date = {self.today}")
-
-
-def human_bytes(count: float) -> str:
-    for unit in ("B", "KB", "MB", "GB", "TB"):
-        if count < 1024 or unit == "TB":
-            return f"{count:.0f} {unit}" if unit == "B" else f"{count:.1f} {unit}"
-        count /= 1024
-    return f"{count} B"  # pragma: no cover
 
 
 def _date_literal(day: dt.date):

@@ -31,9 +31,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Dict, List, Optional, Sequence, Tuple
 
-from ..errors import BackupReportError
+from .. import errors
+from ..errors import DemoError
+from ..output import format_cell, format_csv, format_table
+from ..queries import SavedQuery, list_queries
 from . import synthetic
-from .athena import LocalAthena, QueryResult, SavedQuery, list_queries
+from .athena import LocalAthena, QueryResult
 from .stack import ENTRY_SCRIPT, ROLE_ARN, LocalAws
 
 #: Member accounts of the demo organisation (the management account comes first, from moto).
@@ -53,10 +56,6 @@ STATUS_COLOURS = {
     "PARTIAL": "#f9a825", "RUNNING": "#1565c0", "PENDING": "#64b5f6", "CREATED": "#90a4ae",
     "ABORTING": "#ffb74d",
 }
-
-
-class DemoError(BackupReportError):
-    """The demo could not complete (a local server did not start, or the backfill failed)."""
 
 
 #: What every AWS SDK call of the demo sees before the local servers are up: dummy
@@ -229,8 +228,6 @@ def run_demo(output_dir: str = "demo-output", days: int = 30, today: Optional[dt
         engine = LocalAthena(DATABASE, today=today)
         queries = list_queries()
         answers: Dict[str, QueryResult] = {}
-        from ..cli import format_csv, format_table
-
         for saved in queries:
             result = engine.run(saved.text)
             answers[saved.name] = result
@@ -308,15 +305,13 @@ def status_chart_svg(daily: "object", job_type: str = "backup", width: int = 960
 
 
 def html_table(frame: "object", max_rows: int = 25) -> str:
-    from ..cli import _cell
-
     columns = list(frame.columns)  # type: ignore[attr-defined]
     head = "".join(f"<th>{_esc(c)}</th>" for c in columns)
     rows = []
     for record in frame.head(max_rows).itertuples(index=False, name=None):  # type: ignore[attr-defined]
         cells = []
         for value in record:
-            text = _cell(value)
+            text = format_cell(value)
             css = ' class="num"' if isinstance(value, (int, float)) and not isinstance(value, bool) else ""
             cells.append(f"<td{css}>{_esc(text)}</td>")
         rows.append("<tr>" + "".join(cells) + "</tr>")
@@ -386,9 +381,8 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     args = parser.parse_args(argv)
     try:
         run_demo(output_dir=args.output, days=args.days)
-    except BackupReportError as error:
-        print(f"backup-report: error: {error}", file=sys.stderr)
-        return error.exit_code
+    except errors.BackupReportError as error:
+        return errors.report(error)
     return 0
 
 

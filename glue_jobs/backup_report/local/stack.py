@@ -1,4 +1,4 @@
-"""A local AWS for the demo and the benchmark: moto's server plus the AWS Backup emulator.
+"""A local AWS for the demo, the benchmark and the tests: moto's server plus the AWS Backup emulator.
 
 Both run as their own processes, like real endpoints; the job reaches them through the
 standard SDK settings (``AWS_ENDPOINT_URL``, ``AWS_ENDPOINT_URL_BACKUP``) and cannot
@@ -7,6 +7,7 @@ tell them from AWS. Nothing here ever talks to a real AWS endpoint.
 from __future__ import annotations
 
 import os
+import shutil
 import socket
 import subprocess
 import sys
@@ -15,7 +16,7 @@ import time
 import urllib.error
 import urllib.request
 from pathlib import Path
-from typing import Dict, List, Optional, Sequence, Tuple
+from typing import Dict, List, Mapping, Optional, Sequence, Tuple
 
 import boto3
 
@@ -23,9 +24,13 @@ from .backup_emulator import EmulatorClient
 
 #: moto's default account: the management account of the local organisation.
 MANAGEMENT_ACCOUNT_ID = "123456789012"
+#: The role the job assumes in the management account (moto's STS lets it).
 ROLE_ARN = f"arn:aws:iam::{MANAGEMENT_ACCOUNT_ID}:role/BackupReportRead"
 REGION = "us-east-1"
+#: The Glue entry script; the package sits next to it in a checkout.
 ENTRY_SCRIPT = Path(__file__).resolve().parents[2] / "backup_report_job.py"
+#: Dummy credentials: the local services accept any, and real AWS rejects these.
+CREDENTIALS = {"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing"}
 
 
 def free_port() -> int:
@@ -50,8 +55,36 @@ def _wait_until_up(url: str, proc: subprocess.Popen, what: str, seconds: float =
     raise RuntimeError(f"{what} did not answer on {url} within {seconds:.0f}s")
 
 
+def job_environment(aws_env: Mapping[str, str], now: str = "",
+                    extra_env: Optional[Mapping[str, str]] = None) -> Dict[str, str]:
+    """The environment of a job process: this one's, with every AWS_* setting from ``aws_env``.
+
+    ``now`` (ISO 8601, UTC) pins the job's clock (``BACKUP_REPORT_NOW``); ``PYTHONPATH`` is
+    dropped so the entry script finds the package next to itself, as on Glue.
+    """
+    env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
+    env.pop("PYTHONPATH", None)
+    env.update(aws_env)
+    if now:
+        env["BACKUP_REPORT_NOW"] = now
+    env.update(extra_env or {})
+    return env
+
+
+def run_entry_script(args: Sequence[str], aws_env: Mapping[str, str], now: str = "",
+                     extra_env: Optional[Mapping[str, str]] = None, capture: bool = True,
+                     timeout: Optional[float] = None) -> subprocess.CompletedProcess:
+    """Run the real Glue entry script with ``args`` in its own process, as Glue would."""
+    return subprocess.run([sys.executable, str(ENTRY_SCRIPT), *args], env=job_environment(aws_env, now, extra_env),
+                          text=True, capture_output=capture, timeout=timeout)
+
+
 class LocalAws:
-    """moto's server and the AWS Backup emulator as processes; use as a context manager."""
+    """moto's server and the AWS Backup emulator as processes; use as a context manager.
+
+    ``start()`` starts both and points this process's SDK at them; ``start_moto()`` and
+    ``start_emulator()`` start one each, and leave this process's environment alone.
+    """
 
     def __init__(self, region: str = REGION, quiet: bool = True):
         self.region = region
@@ -71,40 +104,55 @@ class LocalAws:
     @property
     def env(self) -> Dict[str, str]:
         """Environment that points every SDK call at the local services, with dummy credentials."""
-        return {
-            "AWS_ENDPOINT_URL": self.moto_url,
-            "AWS_ENDPOINT_URL_BACKUP": self.backup_url,
-            "AWS_ACCESS_KEY_ID": "testing",
-            "AWS_SECRET_ACCESS_KEY": "testing",
-            "AWS_DEFAULT_REGION": self.region,
-            "AWS_REGION": self.region,
-            "AWS_EC2_METADATA_DISABLED": "true",
-        }
+        env = dict(CREDENTIALS, AWS_DEFAULT_REGION=self.region, AWS_REGION=self.region,
+                   AWS_EC2_METADATA_DISABLED="true")
+        if self.moto_url:
+            env["AWS_ENDPOINT_URL"] = self.moto_url
+        if self.backup_url:
+            env["AWS_ENDPOINT_URL_BACKUP"] = self.backup_url
+        return env
 
     def start(self) -> None:
-        out = subprocess.DEVNULL if self.quiet else None
-        port = free_port()
-        moto = subprocess.Popen([sys.executable, "-m", "moto.server", "-H", "127.0.0.1", "-p", str(port)],
-                                stdout=out, stderr=out)
-        self._procs.append(moto)
-        self.moto_url = f"http://127.0.0.1:{port}"
-        _wait_until_up(self.moto_url + "/moto-api/", moto, "moto server")
-
-        port_file = Path(tempfile.mkdtemp(prefix="backup-emulator-")) / "port"
-        env = dict(os.environ, PYTHONPATH=os.pathsep.join([str(ENTRY_SCRIPT.parent)] + sys.path))
-        emulator = subprocess.Popen(
-            [sys.executable, "-m", "backup_report.local.backup_emulator", "--port", "0",
-             "--management-account-id", MANAGEMENT_ACCOUNT_ID, "--port-file", str(port_file)],
-            stdout=out, stderr=out, env=env)
-        self._procs.append(emulator)
-        deadline = time.monotonic() + 30
-        while not (port_file.exists() and port_file.read_text().strip()):
-            if emulator.poll() is not None or time.monotonic() > deadline:
-                raise RuntimeError("the AWS Backup emulator did not start")
-            time.sleep(0.05)
-        self.backup_url = f"http://127.0.0.1:{int(port_file.read_text().strip())}"
-        self.emulator = EmulatorClient(self.backup_url)
+        """Start moto's server and the emulator; point this process's SDK at them."""
+        self.start_moto()
+        self.start_emulator()
         self.apply_env()
+
+    def start_moto(self) -> str:
+        """moto's server (S3, Glue, STS, Organizations, EC2, Athena); returns its URL."""
+        if not self.moto_url:
+            out = subprocess.DEVNULL if self.quiet else None
+            port = free_port()
+            moto = subprocess.Popen([sys.executable, "-m", "moto.server", "-H", "127.0.0.1", "-p", str(port)],
+                                    stdout=out, stderr=out)
+            self._procs.append(moto)
+            _wait_until_up(f"http://127.0.0.1:{port}/moto-api/", moto, "moto server")
+            self.moto_url = f"http://127.0.0.1:{port}"
+        return self.moto_url
+
+    def start_emulator(self) -> EmulatorClient:
+        """The AWS Backup emulator; returns the client of its admin API."""
+        if self.emulator is None:
+            out = subprocess.DEVNULL if self.quiet else None
+            folder = Path(tempfile.mkdtemp(prefix="backup-emulator-"))
+            port_file = folder / "port"
+            env = dict(os.environ, PYTHONPATH=os.pathsep.join([str(ENTRY_SCRIPT.parent)] + sys.path))
+            emulator = subprocess.Popen(
+                [sys.executable, "-m", "backup_report.local.backup_emulator", "--port", "0",
+                 "--management-account-id", MANAGEMENT_ACCOUNT_ID, "--port-file", str(port_file)],
+                stdout=out, stderr=out, env=env)
+            self._procs.append(emulator)
+            try:
+                deadline = time.monotonic() + 30
+                while not (port_file.exists() and port_file.read_text().strip()):
+                    if emulator.poll() is not None or time.monotonic() > deadline:
+                        raise RuntimeError("the AWS Backup emulator did not start")
+                    time.sleep(0.05)
+                self.backup_url = f"http://127.0.0.1:{int(port_file.read_text().strip())}"
+            finally:
+                shutil.rmtree(folder, ignore_errors=True)
+            self.emulator = EmulatorClient(self.backup_url)
+        return self.emulator
 
     def apply_env(self) -> None:
         """Point this process's SDK at the local services too (and never at real AWS)."""
@@ -113,6 +161,7 @@ class LocalAws:
         os.environ.update(self.env)
 
     def stop(self) -> None:
+        """Stop every process started here (the URLs are forgotten)."""
         for proc in reversed(self._procs):
             proc.terminate()
         for proc in self._procs:
@@ -121,6 +170,8 @@ class LocalAws:
             except subprocess.TimeoutExpired:
                 proc.kill()
         self._procs.clear()
+        self.moto_url = self.backup_url = ""
+        self.emulator = None
 
     def session(self) -> boto3.Session:
         return boto3.Session(aws_access_key_id="testing", aws_secret_access_key="testing",
@@ -158,20 +209,10 @@ class LocalAws:
             pass
 
     def job_env(self, now: str = "", extra_env: Optional[Dict[str, str]] = None) -> Dict[str, str]:
-        """The environment of a job process: this one's, with every AWS_* setting local.
-
-        ``now`` (ISO 8601, UTC) pins the job's clock (``BACKUP_REPORT_NOW``).
-        """
-        env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
-        env.pop("PYTHONPATH", None)
-        env.update(self.env)
-        if now:
-            env["BACKUP_REPORT_NOW"] = now
-        env.update(extra_env or {})
-        return env
+        """The environment of a job process (see ``job_environment``) for these services."""
+        return job_environment(self.env, now, extra_env)
 
     def run_job(self, args: Sequence[str], now: str = "", extra_env: Optional[Dict[str, str]] = None,
                 capture: bool = True, timeout: Optional[float] = None) -> subprocess.CompletedProcess:
         """Run the real Glue entry script against the local services, as Glue would."""
-        return subprocess.run([sys.executable, str(ENTRY_SCRIPT), *args], env=self.job_env(now, extra_env),
-                              text=True, capture_output=capture, timeout=timeout)
+        return run_entry_script(args, self.env, now, extra_env, capture, timeout)
