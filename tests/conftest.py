@@ -1,152 +1,114 @@
-"""Fixtures: moto's server as the embedded AWS, the AWS Backup emulator, and the job as a subprocess."""
+"""Fixtures: the local AWS of ``backup_report.local.stack.LocalAws`` (moto's server and the AWS
+Backup emulator, each in its own process), a report target, the job as a subprocess, and a
+reported history for the saved queries. Helpers are in ``tests/builders.py``."""
 from __future__ import annotations
 
 import os
-import socket
-import subprocess
-import sys
-import time
-import uuid
-from dataclasses import dataclass, field
-from pathlib import Path
-from typing import Dict, List
+from typing import Dict, List, Optional
 
-import boto3
 import pytest
-import requests
 
-ROOT = Path(__file__).resolve().parents[1]
-ENTRY_SCRIPT = ROOT / "glue_jobs" / "backup_report_job.py"
-sys.path.insert(0, str(ROOT / "glue_jobs"))
+from backup_report.local.backup_emulator import EmulatorClient
+from backup_report.local.stack import LocalAws, run_entry_script
 
-from backup_report.local.backup_emulator import BackupEmulator  # noqa: E402
+from .builders import TODAY, Report, build_history, new_report
 
-#: The account the job's role lives in, and (moto's default account) the management account.
-MANAGEMENT_ACCOUNT = "123456789012"
-ROLE_ARN = f"arn:aws:iam::{MANAGEMENT_ACCOUNT}:role/BackupReportRead"
-REGION = "us-east-1"
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
+#: Where every test's SDK points unless it asks for the local AWS: nothing listens there.
+NOWHERE = "http://127.0.0.1:9"
 
 
 @pytest.fixture(scope="session")
-def moto_url():
-    """moto's server in its own process: S3, Glue, STS, Organizations, EC2 over real HTTP."""
-    port = free_port()
-    proc = subprocess.Popen([sys.executable, "-m", "moto.server", "-H", "127.0.0.1", "-p", str(port)],
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    url = f"http://127.0.0.1:{port}"
-    for _ in range(200):
-        try:
-            requests.get(url + "/moto-api/", timeout=1)
-            break
-        except requests.ConnectionError:
-            time.sleep(0.1)
-    else:
-        proc.kill()
-        raise RuntimeError("moto server did not start")
-    yield url
-    proc.terminate()
-    proc.wait(10)
+def _stack():
+    """One LocalAws for the session; each service starts when a test first needs it."""
+    stack = LocalAws()
+    try:
+        yield stack
+    finally:
+        stack.stop()
 
 
 @pytest.fixture(scope="session")
-def emulator():
-    """The AWS Backup emulator (ListBackupJobs / ListCopyJobs / ListRestoreJobs)."""
-    emu = BackupEmulator(port=0, management_account_id=MANAGEMENT_ACCOUNT)
-    emu.start()
-    yield emu
-    emu.stop()
+def moto_url(_stack) -> str:
+    """moto's server in its own process: S3, Glue, STS, Organizations, EC2, Athena over real HTTP."""
+    return _stack.start_moto()
 
 
 @pytest.fixture(scope="session")
-def aws_env(moto_url, emulator) -> Dict[str, str]:
+def emulator(_stack) -> EmulatorClient:
+    """The AWS Backup emulator in its own process (ListBackupJobs / ListCopyJobs / ListRestoreJobs),
+    through its admin API: load_jobs, generate, settle, set_faults, stats, reset."""
+    return _stack.start_emulator()
+
+
+@pytest.fixture(scope="session")
+def aws_env(_stack, moto_url, emulator) -> Dict[str, str]:
     """The environment every process (tests and the job) uses to reach the local AWS."""
-    return {
-        "AWS_ENDPOINT_URL": moto_url,
-        "AWS_ENDPOINT_URL_BACKUP": emulator.url,
-        "AWS_ACCESS_KEY_ID": "testing",
-        "AWS_SECRET_ACCESS_KEY": "testing",
-        "AWS_DEFAULT_REGION": REGION,
-        "AWS_REGION": REGION,
-        "AWS_EC2_METADATA_DISABLED": "true",
-    }
+    return _stack.env
 
 
 @pytest.fixture(autouse=True)
-def _local_aws_only(monkeypatch, request):
+def _local_aws_only(monkeypatch):
     """No test may reach real AWS: credentials and endpoints are always the local ones."""
     for name in list(os.environ):
         if name.startswith("AWS_"):
             monkeypatch.delenv(name)
-    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
-    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
-    monkeypatch.setenv("AWS_DEFAULT_REGION", REGION)
-    monkeypatch.setenv("AWS_EC2_METADATA_DISABLED", "true")
-    monkeypatch.setenv("AWS_ENDPOINT_URL", "http://127.0.0.1:9")  # nothing listens: fail, never leak
+    for name, value in LocalAws().env.items():  # dummy credentials and region, no endpoint
+        monkeypatch.setenv(name, value)
+    monkeypatch.setenv("AWS_ENDPOINT_URL", NOWHERE)  # fail, never leak
 
 
 @pytest.fixture
-def local_aws(aws_env, monkeypatch):
+def local_aws(aws_env, monkeypatch) -> Dict[str, str]:
+    """This test's SDK points at the local AWS; returns that environment."""
     for key, value in aws_env.items():
         monkeypatch.setenv(key, value)
     return aws_env
-
-
-@dataclass
-class Report:
-    """One test's own bucket and database in the shared moto server."""
-
-    bucket: str
-    database: str
-    env: Dict[str, str]
-    prefix: str = "backup-reports"
-    extra_args: List[str] = field(default_factory=list)
-
-    @property
-    def session(self) -> boto3.Session:
-        return boto3.Session()
-
-    def args(self, **overrides: str) -> List[str]:
-        values = {"REPORT_BUCKET": self.bucket, "MANAGEMENT_ROLE_ARN": ROLE_ARN,
-                  "GLUE_DATABASE": self.database}
-        values.update(overrides)
-        out: List[str] = []
-        for key, value in values.items():
-            if value is not None:
-                out += [f"--{key}", value]
-        return out
 
 
 @pytest.fixture
 def report(local_aws, emulator) -> Report:
     """A fresh bucket and Glue database, an emptied emulator with no faults."""
     emulator.reset()
-    token = uuid.uuid4().hex[:10]
-    bucket, database = f"reports-{token}", f"backup_report_{token}"
-    session = boto3.Session()
-    session.client("s3").create_bucket(Bucket=bucket)
-    session.client("glue").create_database(DatabaseInput={"Name": database})
-    return Report(bucket=bucket, database=database, env=dict(local_aws))
+    return new_report(local_aws)
 
 
-def run_job(args: List[str], env: Dict[str, str], now: str = "", timeout: int = 600,
-            extra_env: Dict[str, str] = None) -> subprocess.CompletedProcess:
+def _run_job(args: List[str], env: Dict[str, str], now: str = "", timeout: float = 600,
+             extra_env: Optional[Dict[str, str]] = None):
     """Run the real Glue entry script as a subprocess, the way Glue runs it."""
-    full_env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
-    full_env.update(env)
-    full_env.pop("PYTHONPATH", None)
-    if now:
-        full_env["BACKUP_REPORT_NOW"] = now
-    full_env.update(extra_env or {})
-    return subprocess.run([sys.executable, str(ENTRY_SCRIPT), *args], env=full_env, cwd=str(ROOT),
-                          capture_output=True, text=True, timeout=timeout)
+    return run_entry_script(args, env, now=now, extra_env=extra_env, timeout=timeout)
 
 
 @pytest.fixture(name="run_job")
 def run_job_fixture():
-    return run_job
+    """``run_job(args, env, now="", timeout=600, extra_env=None)`` -> CompletedProcess."""
+    return _run_job
+
+
+@pytest.fixture(scope="session")
+def history(aws_env, emulator):
+    """A synthetic organisation reported by three runs of the job (see builders.build_history)."""
+    with pytest.MonkeyPatch.context() as mp:
+        for name in [n for n in os.environ if n.startswith("AWS_")]:
+            mp.delenv(name)
+        for key, value in aws_env.items():
+            mp.setenv(key, value)
+        return build_history(emulator, aws_env, _run_job)
+
+
+@pytest.fixture(scope="session")
+def ask(history, aws_env):
+    """Run a saved query (by file name) locally as of TODAY, with one engine (and its object cache)."""
+    from backup_report.local.athena import LocalAthena
+    from backup_report.queries import list_queries
+
+    with pytest.MonkeyPatch.context() as mp:
+        for key, value in aws_env.items():
+            mp.setenv(key, value)
+        engine = LocalAthena(history["database"], today=TODAY)
+    queries = {q.name: q for q in list_queries()}
+
+    def run(name: str, **params):
+        return engine.run(queries[name].text, {k: str(v) for k, v in params.items()})
+
+    return run
+

@@ -6,7 +6,6 @@ from __future__ import annotations
 import datetime as dt
 import json
 import re
-import sys
 import uuid
 from pathlib import Path
 from typing import List, Tuple
@@ -14,11 +13,10 @@ from typing import List, Tuple
 import boto3
 import pytest
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT / "scripts"))
+from .builders import ROOT, load_script
 
-import build_package  # noqa: E402
-import deploy  # noqa: E402
+build_package = load_script("build_package")
+deploy = load_script("deploy")
 
 DRY_CALL = re.compile(r"^\[dry-run\] (\w+): (\w+)[. ](?:waiter )?(\w+)\(")
 

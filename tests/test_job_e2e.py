@@ -4,9 +4,9 @@ from __future__ import annotations
 import pytest
 
 from backup_report.schema import JOB_TABLES
-from conftest import MANAGEMENT_ACCOUNT, ROLE_ARN
-from reading import api_job, catalog_partitions, objects, read_rows, s3_partitions
-from sts_trust import TrustingSts
+
+from .builders import (MANAGEMENT_ACCOUNT, ROLE_ARN, TrustingSts, api_job, catalog_partitions, objects, read_rows,
+                       s3_partitions)
 
 MEMBER = "210987654321"
 OTHER = "333344445555"

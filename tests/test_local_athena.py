@@ -8,9 +8,10 @@ import boto3
 import pytest
 
 from backup_report import catalog, schema
+from backup_report.errors import QueryError
 from backup_report.local.athena import (
-    LocalAthena, ParameterError, QueryError, parse_hive_boolean, parse_hive_date, parse_hive_integer,
-    parse_hive_timestamp, parse_lazy_simple, parse_open_csv_columns, parse_params, query_parameters, render_sql,
+    LocalAthena, parse_hive_boolean, parse_hive_date, parse_hive_integer, parse_hive_timestamp, parse_lazy_simple,
+    parse_open_csv_columns,
 )
 from backup_report.shape import one_line, shape_jobs
 from backup_report.write import SliceWriter, day_path, write_csv
@@ -155,25 +156,6 @@ def test_a_csv_written_by_the_real_writer_parses_back_to_the_original_values(loc
         assert row["resource_name"] == item["ResourceName"]
         assert row["delete_after_days"] is None and row["opt_in_to_archive"] is None
     assert rows[0]["backup_options"] == '{"WindowsVSS":"enabled","k,v":"a\\\\b"}'
-
-
-# --------------------------------------------------------------------------- saved-query text
-
-
-def test_tagged_literals_are_parameters_and_current_date_can_be_pinned():
-    text = ("-- Question: q :days\nselect * from t\nwhere report_date > current_date - interval '30' /* :days */ day"
-            "\n    and n < 2 /* :limit */ and s = 'current_date'")
-    params = query_parameters(text)
-    assert {k: (p.default, p.quoted) for k, p in params.items()} == {"days": ("30", True), "limit": ("2", False)}
-    out = render_sql(text, {"days": "7", "limit": "5"}, dt.date(2026, 11, 26))
-    assert "date '2026-11-26' - interval '7' /* :days */ day" in out
-    assert "n < 5 /* :limit */" in out and "s = 'current_date'" in out and "-- Question: q :days" in out
-    with pytest.raises(ParameterError, match="Unknown --param nope"):
-        render_sql(text, {"nope": "1"})
-    with pytest.raises(ParameterError, match="whole number"):
-        render_sql(text, {"days": "7 day; drop table t"})
-    with pytest.raises(ParameterError, match="name=value"):
-        parse_params(["days"])
 
 
 # --------------------------------------------------------------------------- the engine

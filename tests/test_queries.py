@@ -1,170 +1,96 @@
-"""Every saved query of sql/, answered by the local engine over a history the real job wrote.
+"""The saved queries of sql/: the catalogue and its text (``backup_report.queries``), and every
+query's answer by the local engine over a history the real job wrote (``history`` in conftest).
 
-The history: a synthetic organisation (the generator) served by the AWS Backup emulator,
-reported by the real Glue entry script in three runs (two old days; ten recent days with
-ListCopyJobs denied in eu-west-1; a repair run of the last three days). Each test
-computes the expected answer from the generated jobs themselves, by the SPEC's rules,
-and compares it with what the query returns.
+Each answer test computes the expected answer from the generated jobs themselves, by the
+SPEC's rules, and compares it with what the query returns.
 """
 from __future__ import annotations
 
-import csv
 import datetime as dt
-import io
-import json
 import math
-import os
 import re
 import xml.etree.ElementTree as ET
 from collections import Counter, defaultdict
-from pathlib import Path
 from typing import Dict, List
 
-import boto3
 import pytest
 
-from backup_report import cli
+from backup_report import queries
+from backup_report.errors import NoSuchQuery, ParameterError, QueryError
 from backup_report.local import synthetic
-from backup_report.local.athena import LocalAthena, list_queries, query_parameters
 from backup_report.local.demo import DemoResult, render_html
-from backup_report.shape import one_line
-from conftest import ROLE_ARN, run_job
+from backup_report.queries import list_queries, query_parameters, render_sql
+from backup_report.resources import sql_dir
 
-ROOT = Path(__file__).resolve().parents[1]
-TODAY = dt.date(2026, 11, 26)
-REGIONS = ("us-east-1", "eu-west-1")
-DENIED_REGION = "eu-west-1"
-RECENT_FIRST = TODAY - dt.timedelta(days=9)  # ten recent days
-OLD_FIRST = TODAY - dt.timedelta(days=45)  # two old days, outside every 30-day window
-FAILURE_STATES = {"FAILED", "ABORTED", "EXPIRED", "PARTIAL"}
-FINAL_BACKUP = {"COMPLETED"} | FAILURE_STATES
-MEMBER_NAMES = ("queries-prod", "queries-dev", "queries-audit")
+from .builders import FAILURE_STATES, FINAL_BACKUP, REGIONS, ROOT, TODAY, day, reported_slices
 
 
-def day(n: int) -> dt.date:
-    return TODAY - dt.timedelta(days=n)
+# --------------------------------------------------------------------------- the catalogue and the text
 
 
-def utc(epoch):
-    return None if epoch is None else synthetic.to_datetime(epoch)
+def test_tagged_literals_are_parameters_and_current_date_can_be_pinned():
+    text = ("-- Question: q :days\nselect * from t\nwhere report_date > current_date - interval '30' /* :days */ day"
+            "\n    and n < 2 /* :limit */ and s = 'current_date'")
+    params = query_parameters(text)
+    assert {k: (p.default, p.quoted) for k, p in params.items()} == {"days": ("30", True), "limit": ("2", False)}
+    out = render_sql(text, {"days": "7", "limit": "5"}, dt.date(2026, 11, 26))
+    assert "date '2026-11-26' - interval '7' /* :days */ day" in out
+    assert "n < 5 /* :limit */" in out and "s = 'current_date'" in out and "-- Question: q :days" in out
+    with pytest.raises(ParameterError, match="Unknown --param nope"):
+        render_sql(text, {"nope": "1"})
+    with pytest.raises(ParameterError, match="whole number"):
+        render_sql(text, {"days": "7 day; drop table t"})
+    with pytest.raises(ParameterError, match="name=value"):
+        queries.parse_params(["days"])
 
 
-def naive_ms(epoch):
-    """An API timestamp as Athena reads the job's CSV: UTC, millisecond precision."""
-    if epoch is None:
-        return None
-    return dt.datetime(1970, 1, 1) + dt.timedelta(milliseconds=round(epoch * 1000))
+def test_current_date_is_pinned_only_where_it_is_the_function():
+    text = ("select current_date, CURRENT_DATE as \"current_date\", 'it''s current_date' /* :note */,\n"
+            "    `current_date`, x -- current_date in a comment\n/* current_date */ from t")
+    out = render_sql(text, {"note": "o'clock"}, dt.date(2028, 2, 29))
+    assert out == ("select date '2028-02-29', date '2028-02-29' as \"current_date\", 'o''clock' /* :note */,\n"
+                   "    `current_date`, x -- current_date in a comment\n/* current_date */ from t")
+    assert query_parameters(text)["note"].default == "it's current_date"
+    assert render_sql(text) == text  # nothing set, nothing pinned: the text as written
+    for broken in ("select 'open", "select \"open", "select 1 /* open"):
+        with pytest.raises(QueryError, match="never closed"):
+            render_sql(broken)
 
 
-def row_of(job_type: str, region: str, job: Dict, names: Dict[str, str]) -> Dict:
-    """One generated job as the report must hold it (SPEC §3, §4)."""
-    status = job["Status" if job_type == "restore" else "State"]
-    created, completed = utc(job["CreationDate"]), utc(job.get("CompletionDate"))
-    return {
-        "job_type": job_type, "region": region, "status": status,
-        "id": job[synthetic.ID_FIELD[job_type]], "report_date": created.date(),
-        "account_id": job["AccountId"], "account_name": names.get(job["AccountId"], ""),
-        "resource_type": job.get("ResourceType"),
-        "resource_arn": job.get("SourceResourceArn" if job_type == "restore" else "ResourceArn"),
-        "resource_name": job.get("ResourceName"),
-        "message_category": job.get("MessageCategory"), "status_message": one_line(job.get("StatusMessage")),
-        "creation": naive_ms(job["CreationDate"]),
-        "duration": int((completed - created).total_seconds()) if completed else None,
-        "size": job.get("BackupSizeInBytes"), "is_parent": bool(job.get("IsParent")),
-        "destination": job.get("DestinationBackupVaultArn"),
-        "testing_plan": (job.get("CreatedBy") or {}).get("RestoreTestingPlanArn"),
-        "validation": job.get("ValidationStatus"),
-    }
+def test_a_saved_query_is_found_by_name_short_name_file_name_or_path():
+    wanted = queries.find_query("01_failed_backup_jobs")
+    assert wanted.path == sql_dir() / "01_failed_backup_jobs.sql" and wanted.short_name == "failed_backup_jobs"
+    for name in ("failed_backup_jobs", "failed_backup_jobs.sql", "01_failed_backup_jobs.sql",
+                 str(sql_dir() / "01_failed_backup_jobs.sql")):
+        assert queries.find_query(name) == wanted, name
+    with pytest.raises(NoSuchQuery) as error:
+        queries.find_query("no_such_query")
+    message = str(error.value)
+    assert "\n" not in message and message.startswith("No saved query 'no_such_query' in ")
+    assert all(q.short_name in message for q in list_queries())
 
 
-def reported_slices():
-    """(job type, region, day) -> was it fetched by the last run that covered it?"""
-    covered = {}
-    for d in (OLD_FIRST, OLD_FIRST + dt.timedelta(days=1)):
-        for t in synthetic.JOB_TYPES:
-            for r in REGIONS:
-                covered[(t, r, d)] = True
-    for n in range(10):
-        d = day(n)
-        for t in synthetic.JOB_TYPES:
-            for r in REGIONS:
-                denied = t == "copy" and r == DENIED_REGION
-                covered[(t, r, d)] = not denied or n <= 2  # the repair run rewrote the last three days
-    return covered
+def test_the_catalogue_is_the_sql_folder_which_can_be_overridden(tmp_path, monkeypatch):
+    assert [q.path.name for q in list_queries()] == sorted(p.name for p in sql_dir().glob("*.sql"))
+    (tmp_path / "07_mine.sql").write_text(
+        "-- Question: Mine?\n--     Really.\n-- Audience: me\n\nselect 1 as n where 2 > 1 /* :k */\n",
+        encoding="utf-8")
+    monkeypatch.setenv("BACKUP_REPORT_SQL_DIR", str(tmp_path))
+    [mine] = list_queries()
+    assert (mine.name, mine.short_name, mine.question, mine.audience) == ("07_mine", "mine", "Mine? Really.", "me")
+    assert {p.name: p.default for p in mine.parameters.values()} == {"k": "1"}
+    assert queries.find_query("mine") == mine
 
 
-@pytest.fixture(scope="module")
-def history(moto_url, emulator, aws_env):
-    with pytest.MonkeyPatch.context() as mp:
-        for name in [n for n in os.environ if n.startswith("AWS_")]:
-            mp.delenv(name)
-        for key, value in aws_env.items():
-            mp.setenv(key, value)
-        session = boto3.Session()
-        org = session.client("organizations")
-        try:
-            org.create_organization(FeatureSet="ALL")
-        except org.exceptions.AlreadyInOrganizationException:
-            pass
-        existing = {a["Name"] for p in org.get_paginator("list_accounts").paginate() for a in p["Accounts"]}
-        for name in MEMBER_NAMES:
-            if name not in existing:
-                org.create_account(Email=f"{name}@example.com", AccountName=name)
-        names = {a["Id"]: a["Name"] for p in org.get_paginator("list_accounts").paginate() for a in p["Accounts"]}
-        members = [(i, n) for i, n in names.items() if n in MEMBER_NAMES]
-        accounts = [("123456789012", names["123456789012"])] + sorted(members) + [("999988887777", "")]
-
-        token = os.urandom(4).hex()
-        bucket, database = f"queries-{token}", f"queries_{token}"
-        session.client("s3").create_bucket(Bucket=bucket)
-        session.client("glue").create_database(DatabaseInput={"Name": database})
-
-        volume = dict(backup_jobs_per_day=25, copy_jobs_per_day=14, restore_jobs_per_day=14, seed=3)
-        specs = [synthetic.OrgSpec(accounts=accounts, regions=list(REGIONS), first_day=RECENT_FIRST, days=10,
-                                   **volume),
-                 synthetic.OrgSpec(accounts=accounts, regions=list(REGIONS), first_day=OLD_FIRST, days=2, **volume)]
-        emulator.reset()
-        generated = []
-        for spec in specs:
-            emulator.generate(spec)
-            for job_type, region, _d, jobs in synthetic.iter_chunks(spec):
-                generated += [(job_type, region, job) for job in jobs]
-
-        def job(*extra, now, expect_ok=True):
-            args = ["--REPORT_BUCKET", bucket, "--MANAGEMENT_ROLE_ARN", ROLE_ARN, "--GLUE_DATABASE", database,
-                    "--REGIONS", ",".join(REGIONS), *extra]
-            result = run_job(args, aws_env, now=now)
-            assert (result.returncode == 0) == expect_ok, result.stderr[-3000:]
-            return result
-
-        job("--LOOKBACK_DAYS", "2", "--JOB_RUN_ID", "run-old", now=f"{OLD_FIRST + dt.timedelta(days=1)}T23:59:00")
-        emulator.set_faults(denied=[[DENIED_REGION, "ListCopyJobs"]])
-        denied = job("--LOOKBACK_DAYS", "10", "--JOB_RUN_ID", "run-denied", now=f"{TODAY}T23:59:00",
-                     expect_ok=False)
-        assert "AccessDenied" in denied.stderr
-        emulator.set_faults()
-        job("--LOOKBACK_DAYS", "3", "--JOB_RUN_ID", "run-repair", now=f"{TODAY}T23:59:30")
-
-    covered = reported_slices()
-    rows = [row_of(t, r, j, {k: v for k, v in names.items()}) for t, r, j in generated]
-    rows = [x for x in rows if covered.get((x["job_type"], x["region"], x["report_date"]))]
-    assert {x["status"] for x in rows if x["job_type"] == "backup"} == set(synthetic.STATES["backup"])
-    return {"database": database, "rows": rows, "names": names}
+def test_today_must_be_a_calendar_day():
+    assert queries.parse_day("2028-02-29") == dt.date(2028, 2, 29)
+    for bad in ("2026-02-30", "26/11/2026", "2026-11-26T00:00", ""):
+        with pytest.raises(ParameterError, match="--today"):
+            queries.parse_day(bad)
+    assert queries.parse_params(["days=7", " stale_days = 3 "]) == {"days": "7", "stale_days": "3"}
 
 
-@pytest.fixture(scope="module")
-def ask(history, aws_env):
-    """Run a saved query (by file name) locally as of TODAY, with one engine (and its object cache)."""
-    with pytest.MonkeyPatch.context() as mp:
-        for key, value in aws_env.items():
-            mp.setenv(key, value)
-        engine = LocalAthena(history["database"], today=TODAY)
-    queries = {q.name: q for q in list_queries()}
-
-    def run(name: str, **params):
-        return engine.run(queries[name].text, {k: str(v) for k, v in params.items()})
-
-    return run
+# --------------------------------------------------------------------------- each query's answer
 
 
 def in_window(row, days: int) -> bool:
@@ -188,9 +114,6 @@ def rounded(got: float, exact: float, digits: int) -> bool:
 def nearest_rank(values: List[int], q: float) -> int:
     ordered = sorted(values)
     return ordered[max(math.ceil(q * len(ordered)), 1) - 1]
-
-
-# --------------------------------------------------------------------------- each query's answer
 
 
 def test_01_failed_backup_jobs(history, ask):
@@ -442,50 +365,6 @@ def test_sql_readme_lists_every_query():
         assert f"{saved.name}.sql" in readme, saved.name
 
 
-# --------------------------------------------------------------------------- the command line
-
-
-def test_cli_query_local_csv_json_and_table(history, ask, local_aws, capsys):
-    db = history["database"]
-    assert cli.main(["query", "failed_backup_jobs", "--local", "--database", db, "--today", str(TODAY), "--csv"]) == 0
-    out, err = capsys.readouterr()
-    rows = list(csv.DictReader(io.StringIO(out)))
-    assert {r["backup_job_id"] for r in rows} == set(ask("01_failed_backup_jobs").frame["backup_job_id"])
-    assert "partition(s)" in err and "01_failed_backup_jobs" in err
-
-    assert cli.main(["query", "sql/03_success_rate_by_account.sql", "--local", "--database", db,
-                     "--today", str(TODAY), "--json"]) == 0
-    data = json.loads(capsys.readouterr().out)
-    assert [r["account_id"] for r in data] == ask("03_success_rate_by_account").frame["account_id"].tolist()
-    assert isinstance(data[0]["jobs"], int) and isinstance(data[0]["success_rate_pct"], float)
-
-    assert cli.main(["query", "report_completeness", "--local", "--database", db, "--today", str(TODAY),
-                     "--param", "days=5"]) == 0
-    out = capsys.readouterr().out
-    assert out.startswith("-- Over the last 30 days") and "report_date" in out.splitlines()[1]
-    assert "NOT REPORTED" not in out and out.count("FAILED") == 2  # days T-4 and T-3 of the denied copies
-
-
-def test_cli_errors_are_named_and_exit_non_zero(history, local_aws, capsys):
-    assert cli.main(["query", "no_such_query", "--local"]) == 1
-    assert "backup-report: error: No saved query 'no_such_query'" in capsys.readouterr().err
-    assert cli.main(["query", "failed_backup_jobs", "--local", "--param", "nope=1"]) == 1
-    assert "Unknown --param nope" in capsys.readouterr().err
-    assert cli.main(["query", "failed_backup_jobs", "--local", "--today", "26/11/2026"]) == 1
-    assert "--today '26/11/2026'" in capsys.readouterr().err
-    assert cli.main(["query", "failed_backup_jobs", "--local", "--database", "missing_db"]) == 1
-    assert "Glue database missing_db does not exist" in capsys.readouterr().err
-    assert cli.main(["run", "--LOOKBACK_DAYS", "0"]) == 2  # the job's own argument errors
-    assert "--REPORT_BUCKET is required" in capsys.readouterr().err
-
-
-def test_cli_lists_the_saved_queries(capsys):
-    assert cli.main(["queries"]) == 0
-    out = capsys.readouterr().out
-    for saved in list_queries():
-        assert saved.question in out
-
-
 def test_demo_summary_page_is_self_contained(history, ask, tmp_path):
     answers = {q.name: ask(q.name) for q in list_queries()}
     result = DemoResult(output_dir=tmp_path, html_path=tmp_path / "index.html", today=TODAY,
@@ -498,25 +377,3 @@ def test_demo_summary_page_is_self_contained(history, ask, tmp_path):
     assert len(bars) > 10
     failed = answers["01_failed_backup_jobs"].frame["backup_job_id"].tolist()
     assert all(job_id in page for job_id in failed[:20])
-
-
-def test_cli_query_on_athena_sends_the_rendered_text_to_the_workgroup(local_aws, capsys):
-    """moto's Athena records the query (it writes no result file, so reading the answer fails, named)."""
-    from backup_report.local.athena import find_query, render_sql
-
-    session = boto3.Session()
-    token = os.urandom(4).hex()
-    session.client("s3").create_bucket(Bucket=f"athena-{token}")
-    athena = session.client("athena")
-    athena.create_work_group(Name=f"wg-{token}", Configuration={
-        "ResultConfiguration": {"OutputLocation": f"s3://athena-{token}/results/"}})
-    code = cli.main(["query", "failed_copy_jobs", "--today", str(TODAY), "--param", "days=14",
-                     "--database", "reports_db", "--workgroup", f"wg-{token}"])
-    assert code == 1
-    assert f"backup-report: error: Athena failed the query in workgroup wg-{token}" in capsys.readouterr().err
-    [execution_id] = athena.list_query_executions(WorkGroup=f"wg-{token}")["QueryExecutionIds"]
-    execution = athena.get_query_execution(QueryExecutionId=execution_id)["QueryExecution"]
-    expected = render_sql(find_query("failed_copy_jobs").text, {"days": "14"}, TODAY)
-    assert execution["Query"].strip() == expected.strip()
-    assert "report_date > date '2026-11-26' - interval '14' /* :days */ day" in execution["Query"]
-    assert execution["QueryExecutionContext"]["Database"] == "reports_db"

@@ -90,19 +90,3 @@ def test_every_schema_source_has_a_getter():
         shape_jobs([], table, "us-east-1", {})  # raises on a derived source without a getter
         assert len(set(table.column_names)) == len(table.column_names)
         assert all(c.type in schema.ATHENA_TYPES for c in table.columns + table.partitions)
-
-
-def test_account_names_denied_gives_a_warning_and_no_names(caplog):
-    import boto3
-    from botocore.stub import Stubber
-
-    from backup_report.fetch import account_names
-
-    session = boto3.Session(region_name="us-east-1")
-    client = session.client("organizations")
-    stub = Stubber(client)
-    stub.add_client_error("list_accounts", "AccessDeniedException", "not allowed")
-    session.client = lambda *a, **k: client
-    with stub, caplog.at_level("WARNING"):
-        assert account_names(session) == {}
-    assert "organizations:ListAccounts" in caplog.text and "AccessDeniedException" in caplog.text

@@ -8,7 +8,8 @@ import pytest
 from backup_report.local.synthetic import ID_FIELD, STATUS_FIELD, OrgSpec, default_accounts, generate
 from backup_report.schema import JOB_TABLES_BY_TYPE
 from backup_report.shape import one_line
-from reading import catalog_partitions, read_rows, s3_partitions
+
+from .builders import catalog_partitions, read_rows, s3_partitions
 
 SPEC = OrgSpec(accounts=default_accounts(4), regions=["us-east-1", "eu-west-1"], first_day=dt.date(2026, 11, 24),
                days=3, backup_jobs_per_day=60, copy_jobs_per_day=20, restore_jobs_per_day=20, seed=3)

@@ -1,0 +1,1 @@
+"""backup-report's tests: a package, so helpers are imported as ``tests.builders``."""
