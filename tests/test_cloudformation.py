@@ -13,17 +13,16 @@ import datetime as dt
 import re
 import subprocess
 import sys
-from pathlib import Path
 from typing import Dict, Iterator, List, Set, Tuple
 
 import pytest
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT / "scripts"))
+from backup_report import permissions
+from backup_report.schema import TABLES_BY_NAME
 
-import render_named_queries as render  # noqa: E402
-from backup_report import permissions  # noqa: E402
-from backup_report.schema import TABLES_BY_NAME  # noqa: E402
+from .builders import ROOT, load_script
+
+render = load_script("render_named_queries")
 
 MANAGEMENT = ROOT / "cloudformation" / "template-management.yml"
 REPORTING = ROOT / "cloudformation" / "template-reporting.yml"
