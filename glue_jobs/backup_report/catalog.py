@@ -3,7 +3,8 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-from typing import Dict, Iterable, List, Tuple
+import threading
+from typing import Dict, Iterable, List, Mapping, Set, Tuple
 
 import awswrangler as wr
 import boto3
@@ -55,9 +56,61 @@ def ensure_table(session: boto3.Session, database: str, bucket: str, prefix: str
                            f"{describe_error(error)}") from error
 
 
+def add_partitions(session: boto3.Session, database: str, table: Table, partitions: Mapping[str, List[str]]) -> None:
+    """Add ``partitions`` (folder -> values) to ``table``; one that already exists counts as added.
+
+    awswrangler passes over Glue's per-partition ``AlreadyExistsException``, so two region
+    threads (or two runs) adding the same partition both succeed.
+    """
+    if not partitions:
+        return
+    try:
+        wr.catalog.add_csv_partitions(
+            database=database, table=table.name, partitions_values=dict(partitions),
+            sep=SERDE_PARAMETERS["field.delim"], serde_library=SERDE_LIBRARY,
+            serde_parameters=dict(SERDE_PARAMETERS), columns_types=table.columns_types(),
+            boto3_session=session)
+    except (ClientError, BotoCoreError, wr.exceptions.ServiceApiError) as error:
+        names = ", ".join("/".join(f"{c.name}={v}" for c, v in zip(table.partitions, values))
+                          for values in partitions.values())
+        raise CatalogError(f"Cannot register partition(s) {names} of {database}.{table.name}: "
+                           f"{describe_error(error)}") from error
+
+
+class PartitionRegistry:
+    """The partitions of the job tables that this run has made sure are in the catalog.
+
+    A slice registers the partitions of its new objects before it deletes the older ones
+    (``job.run_slice``), so a run killed in between hides no job. Glue is asked once per
+    partition and run. The region threads share one registry: two of them may add the same
+    partition at once, which counts as success (see ``add_partitions``).
+    """
+
+    def __init__(self, session: boto3.Session, database: str):
+        self.session, self.database = session, database
+        self._known: Set[Tuple[str, Tuple[str, ...]]] = set()
+        self._lock = threading.Lock()
+
+    def register(self, table: Table, folders: Iterable[str]) -> List[List[str]]:
+        """Make sure the partitions of ``folders`` (``s3://.../status=X/``) are in the catalog.
+
+        Returns the partition values this call asked Glue to add; raises CatalogError.
+        """
+        wanted = {folder: partition_values(folder, table) for folder in sorted(set(folders))}
+        with self._lock:  # not held while Glue answers: regions do not wait for each other
+            todo = {f: v for f, v in wanted.items() if (table.name, tuple(v)) not in self._known}
+        add_partitions(self.session, self.database, table, todo)
+        with self._lock:
+            self._known.update((table.name, tuple(v)) for v in todo.values())
+        return list(todo.values())
+
+
 def sync_partitions(session: boto3.Session, database: str, bucket: str, prefix: str, table: Table,
                     days: Iterable[dt.date]) -> Tuple[List[List[str]], List[List[str]]]:
     """Make the catalog's partitions of ``days`` exactly the folders that hold objects.
+
+    At the end of a run: the slices registered their partitions already (``PartitionRegistry``),
+    so this mostly removes the partitions that their deletions emptied.
 
     Returns (added, removed) partition values.
     """
@@ -74,13 +127,8 @@ def sync_partitions(session: boto3.Session, database: str, bucket: str, prefix: 
     have = {tuple(values): location for location, values in existing.items() if values and values[0] in in_window}
     to_add = {location: list(values) for values, location in wanted.items() if values not in have}
     to_remove = [list(values) for values in have if values not in wanted]
+    add_partitions(session, database, table, to_add)
     try:
-        if to_add:
-            wr.catalog.add_csv_partitions(
-                database=database, table=table.name, partitions_values=to_add,
-                sep=SERDE_PARAMETERS["field.delim"], serde_library=SERDE_LIBRARY,
-                serde_parameters=dict(SERDE_PARAMETERS), columns_types=table.columns_types(),
-                boto3_session=session)
         if to_remove:
             wr.catalog.delete_partitions(database=database, table=table.name,
                                          partitions_values=to_remove, boto3_session=session)

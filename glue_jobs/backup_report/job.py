@@ -43,8 +43,15 @@ class RunReport:
 
 
 def run_slice(client, session: boto3.Session, settings: Settings, table: Table, region: str,
-              day: dt.date, names: Mapping[str, str]) -> SliceResult:
-    """Fetch one job type x region x day and replace its rows; on failure keep the old rows."""
+              day: dt.date, names: Mapping[str, str],
+              registry: Optional[catalog.PartitionRegistry] = None) -> SliceResult:
+    """Fetch one job type x region x day and replace its rows; on failure keep the old rows.
+
+    Order, so that a run killed at any moment hides no job: write the new objects, register
+    their partitions (``registry``, shared by the run's slices), then delete the older objects.
+    """
+    if registry is None:
+        registry = catalog.PartitionRegistry(session, settings.database)
     result = SliceResult(table.job_type, region, day)
     writer = SliceWriter(session, settings.bucket, settings.prefix, table, region, day, settings.run_id)
     buffer: List[dict] = []
@@ -69,6 +76,14 @@ def run_slice(client, session: boto3.Session, settings: Settings, table: Table, 
                   exc_info=not isinstance(error, (ClientError, BotoCoreError, BucketError)))
         return result
     try:
+        registry.register(table, writer.partitions())
+    except Exception as error:  # nothing deleted yet: the older rows stay, and stay visible
+        result.error = f"{_cause(error)} (earlier rows kept; the next run retries)"
+        writer.abandon()
+        log.error("%s jobs %s %s: %s", table.job_type, region, day, result.error,
+                  exc_info=not isinstance(error, BackupReportError))
+        return result
+    try:
         writer.finish()
     except BucketError as error:  # the new rows are complete: keep them rather than lose any
         result.error = f"{error} (the new rows are written; older objects may remain until the next run)"
@@ -88,7 +103,8 @@ def _cause(error: Exception) -> str:
 
 
 def run_region(management: boto3.Session, session: boto3.Session, settings: Settings, region: str,
-               names: Mapping[str, str]) -> List[SliceResult]:
+               names: Mapping[str, str], registry: Optional[catalog.PartitionRegistry] = None
+               ) -> List[SliceResult]:
     """Every slice of ``region``. Once a job type fails there (retries exhausted, access
     denied), its remaining days are not attempted: they fail with the same cause and keep
     their rows, rather than hammering a throttled or denied API for every day."""
@@ -100,7 +116,7 @@ def run_region(management: boto3.Session, session: boto3.Session, settings: Sett
             if cause:
                 results.append(SliceResult(table.job_type, region, day, error=f"not attempted after: {cause}"))
                 continue
-            result = run_slice(client, session, settings, table, region, day, names)
+            result = run_slice(client, session, settings, table, region, day, names, registry)
             cause = result.error
             results.append(result)
     return results
@@ -120,10 +136,13 @@ def run(settings: Settings) -> RunReport:
     for table in ALL_TABLES:
         catalog.ensure_table(session, settings.database, settings.bucket, settings.prefix, table)
 
+    registry = catalog.PartitionRegistry(session, settings.database)
     with ThreadPoolExecutor(max_workers=min(len(regions), MAX_PARALLEL_REGIONS)) as pool:
-        per_region = list(pool.map(lambda r: run_region(management, session, settings, r, names), regions))
+        per_region = list(pool.map(lambda r: run_region(management, session, settings, r, names, registry),
+                                   regions))
     results = [r for region_results in per_region for r in region_results]
 
+    # The slices registered their new partitions; this removes the ones their deletions emptied.
     for table in JOB_TABLES:
         catalog.sync_partitions(session, settings.database, settings.bucket, settings.prefix, table,
                                 settings.days)

@@ -1,11 +1,12 @@
 """CSV objects in S3 with awswrangler: one file per (day, status, region, chunk).
 
-Files are named ``<region>_<run>_<chunk>.csv`` so that a region's slice of a day can
-be replaced without touching the other regions, and without overwriting anything
-before the slice is complete: new files are written first; only when the whole slice
-was fetched and written are that region's other files of the day (an earlier status,
-an earlier run) deleted. A slice that fails deletes only what it wrote itself, so the
-rows already reported stay: nothing is lost.
+Files are named ``<region>_<run>_<chunk>.csv`` (see ``layout``) so that a region's slice of
+a day can be replaced without touching the other regions, and without overwriting anything
+before the slice is complete: new files are written first; only when the whole slice was
+fetched and written, and the partitions of its new files are in the catalog (``job.run_slice``),
+are that region's other files of the day (an earlier status, an earlier run) deleted. A run
+killed at any moment therefore leaves every job visible, at worst twice. A slice that fails
+deletes only what it wrote itself, so the rows already reported stay: nothing is lost.
 """
 from __future__ import annotations
 
@@ -22,7 +23,8 @@ from botocore.exceptions import BotoCoreError, ClientError
 
 from .aws import botocore_config, describe_error
 from .errors import BucketError
-from .layout import day_path, is_region_object, list_objects, partition_path, run_token, slice_object_name
+from .layout import (day_path, is_region_object, list_objects, partition_path, partitions_present, run_token,
+                     slice_object_name)
 from .schema import CSV_DELIMITER, CSV_ESCAPE, CSV_NULL, Table
 
 log = logging.getLogger(__name__)
@@ -94,8 +96,16 @@ class SliceWriter:
             self.counts[str(status)] = self.counts.get(str(status), 0) + len(rows)
         self._chunk += 1
 
+    def partitions(self) -> List[str]:
+        """The partition folders of this slice's new objects: to register before ``finish``."""
+        return sorted(partitions_present(self.written))
+
     def finish(self) -> List[str]:
-        """Delete this region's objects of the day that this run did not write; return them."""
+        """Delete this region's objects of the day that this run did not write; return them.
+
+        Call it only once ``partitions()`` are in the catalog: else the jobs that moved to a
+        new status would be in S3 but hidden from Athena until the partition is added.
+        """
         existing = list_objects(self.session, day_path(self.bucket, self.prefix, self.table, self.day))
         stale = [p for p in existing if is_region_object(p, self.region) and p not in self.written]
         delete_objects(self.session, stale)
