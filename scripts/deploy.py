@@ -530,8 +530,9 @@ def cmd_deploy(args: argparse.Namespace, aws: Aws) -> int:
             aws.out(f"waiting for run {run_id} (it installs the pinned modules first: a few minutes)")
             state = wait_for_run(aws, job_name, run_id, delay)
             if state != "SUCCEEDED":
-                raise DeployError(f"the backfill run {run_id} ended {state}: see the CloudWatch log group "
-                                  "/aws-glue/python-jobs/error and the report_runs table")
+                raise DeployError(f"the backfill run {run_id} ended {state}: see the job's CloudWatch logs "
+                                  "(/aws-glue/python-jobs/error, or /aws-glue/python-jobs-<role>-<security "
+                                  "configuration>/error with KmsKeyArn) and the report_runs table")
         if deferred_quicksight:
             rstack, _ = deploy_stack(aws, "reporting", args.reporting_stack, REPORTING_TEMPLATE,
                                      {"QuickSightPrincipalArn": deferred_quicksight}, delay,
