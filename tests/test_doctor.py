@@ -238,8 +238,19 @@ def test_no_region_is_named_with_the_standard_settings(local_aws, monkeypatch, t
     code, out, _ = run_doctor(capsys, ["--REPORT_BUCKET", "b-b-b", "--MANAGEMENT_ROLE_ARN", ROLE_ARN,
                                        "--GLUE_DATABASE", "d"])
     assert code == 1
-    assert line(out, "region") == ("✗ region: no AWS region is configured — set AWS_REGION or AWS_DEFAULT_REGION, "
-                                   "or region in your profile (aws configure set region <region> --profile <profile>)")
+    assert line(out, "region") == ("✗ region: no AWS region is configured — set AWS_DEFAULT_REGION (boto3 does not "
+                                   "read AWS_REGION), or region in your profile (aws configure set region <region> "
+                                   "--profile <profile>)")
+
+
+def test_the_region_advice_of_the_doctor_works(local_aws, monkeypatch, tmp_path, capsys):
+    """What the advice says to set is what boto3 reads: following it clears the check."""
+    monkeypatch.delenv("AWS_REGION", raising=False)
+    monkeypatch.setenv("AWS_DEFAULT_REGION", "eu-west-1")
+    monkeypatch.setenv("AWS_CONFIG_FILE", str(tmp_path / "none"))
+    _code, out, _ = run_doctor(capsys, ["--REPORT_BUCKET", "b-b-b", "--MANAGEMENT_ROLE_ARN", ROLE_ARN,
+                                        "--GLUE_DATABASE", "d"])
+    assert line(out, "region") == "✓ region: eu-west-1"
 
 
 def create_glue_job(report, modules: Dict[str, str], library_set: Optional[str] = "analytics", **job_args: str) -> str:

@@ -94,7 +94,9 @@ def job_session() -> boto3.Session:
     session = boto3.Session()
     if not session.region_name:
         raise ConfigurationError(
-            "No AWS region is configured for the job: set AWS_REGION (Glue sets it for you)")
+            "No AWS region is configured for the job: set AWS_DEFAULT_REGION (boto3 does not read "
+            "AWS_REGION), or region in the AWS profile's config (AWS_PROFILE); on Glue the job's "
+            "region is set for you")
     if session.get_credentials() is None:
         raise ConfigurationError("No AWS credentials found for the job's own role")
     _record_calls(session, "job")
@@ -102,11 +104,14 @@ def job_session() -> boto3.Session:
 
 
 def assume_management_session(
-    session: boto3.Session, role_arn: str, external_id: Optional[str], run_id: str
+    session: boto3.Session, role_arn: str, external_id: Optional[str], run_id: str,
+    principal: str = "management", argument: str = "--MANAGEMENT_ROLE_ARN",
 ) -> boto3.Session:
     """A session in the management account, from ``sts:AssumeRole``; refreshed before expiry.
 
-    Raises RoleError naming the role when it cannot be assumed.
+    Raises RoleError naming the role when it cannot be assumed. ``principal`` names the session
+    in the call log, ``argument`` the job argument that gave the role (the AWS Config inventory
+    assumes ``--CONFIG_ROLE_ARN`` the same way).
     """
     sts = session.client("sts", config=botocore_config())
     session_name = "backup-report-" + re.sub(r"[^\w+=,.@-]", "-", run_id)[:40]
@@ -126,17 +131,17 @@ def assume_management_session(
     try:
         first = fetch()
     except (ClientError, BotoCoreError) as error:
-        hint = ("check the role's trust policy names this job's role and that --EXTERNAL_ID "
+        id_argument = "--CONFIG_EXTERNAL_ID" if argument == "--CONFIG_ROLE_ARN" else "--EXTERNAL_ID"
+        hint = (f"check the role's trust policy names this job's role and that {id_argument} "
                 "matches its sts:ExternalId condition")
-        raise RoleError(f"Cannot assume --MANAGEMENT_ROLE_ARN {role_arn}: {describe_error(error)} ({hint})"
-                        ) from error
+        raise RoleError(f"Cannot assume {argument} {role_arn}: {describe_error(error)} ({hint})") from error
     credentials = RefreshableCredentials.create_from_metadata(
         metadata=first, refresh_using=fetch, method="sts-assume-role")
     core = botocore.session.get_session()
     core._credentials = credentials  # the documented way to hand refreshable credentials to boto3
     core.get_component("response_parser_factory").set_parser_defaults(timestamp_parser=parse_api_timestamp)
     managed = boto3.Session(botocore_session=core, region_name=session.region_name)
-    _record_calls(managed, "management")
+    _record_calls(managed, principal)
     return managed
 
 

@@ -130,11 +130,12 @@ def _cause(error: BaseException) -> str:
 
 
 def check_region(session: boto3.Session) -> Check:
-    """The region the SDK resolves (AWS_REGION, AWS_DEFAULT_REGION, the profile's ``region``)."""
+    """The region the SDK resolves (AWS_DEFAULT_REGION, else the profile's ``region``; boto3
+    does not read AWS_REGION)."""
     if session.region_name:
         return Check("region", OK, session.region_name)
     return Check("region", FAIL, "no AWS region is configured",
-                 "set AWS_REGION or AWS_DEFAULT_REGION, or region in your profile "
+                 "set AWS_DEFAULT_REGION (boto3 does not read AWS_REGION), or region in your profile "
                  "(aws configure set region <region> --profile <profile>)")
 
 
@@ -159,7 +160,7 @@ def load_job(session: boto3.Session, name: str) -> Tuple[Check, Optional[dict]]:
     except ClientError as error:
         if _code(error) == "EntityNotFoundException":
             return Check(check, FAIL, f"not found in {session.region_name}",
-                         "check --job-name and the region (AWS_REGION), or deploy the reporting stack"), None
+                         "check --job-name and the region (AWS_DEFAULT_REGION), or deploy the reporting stack"), None
         return Check(check, FAIL, aws.describe_error(error),
                      "allow glue:GetJob to the caller, or pass the job's arguments instead of --job-name"), None
     except BotoCoreError as error:
