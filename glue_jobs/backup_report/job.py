@@ -3,7 +3,9 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import re
 import sys
+import time
 import traceback
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -12,9 +14,9 @@ from typing import List, Mapping, Optional, Sequence, Set
 import boto3
 from botocore.exceptions import BotoCoreError, ClientError
 
-from . import aws, catalog, errors, fetch, ledger
-from .arguments import Settings, parse_arguments
-from .errors import BackupReportError, BucketError, PartialFailure
+from . import aws, catalog, errors, fetch, inventory, ledger, notify
+from .arguments import Settings, parse_arguments, read_raw_arguments
+from .errors import AlertError, BackupReportError, BucketError, PartialFailure
 from .ledger import SliceResult
 from .schema import ALL_TABLES, JOB_TABLES, REPORT_RUNS, Table
 from .shape import shape_jobs
@@ -27,6 +29,19 @@ CHUNK_ROWS = 20_000
 #: Regions fetched at once (each region has its own AWS Backup request quota).
 MAX_PARALLEL_REGIONS = 4
 
+# One log line per slice, so that an on-call engineer reads what each number counts and
+# every failed or skipped slice is an ERROR line of its own (docs/operations.md#logs).
+LOG_FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
+SLICE_WRITTEN = "%s jobs %s %s: %d jobs written"
+SLICE_FAILED = "%s jobs %s %s: failed: %s"
+SLICE_SKIPPED = "%s jobs %s %s: skipped after the failure of %s (earlier rows kept): %s"
+#: What a slice's log line looks like (the demo's progress bar reads them).
+SLICE_LINE = re.compile(r" (?P<level>INFO|ERROR) backup_report: (?P<job_type>backup|copy|restore) jobs "
+                        r"(?P<region>\S+) (?P<day>\d{4}-\d{2}-\d{2}): "
+                        r"(?P<outcome>\d+ jobs written|failed|skipped)")
+#: The error of a slice not attempted because an earlier day of its job type and region failed.
+NOT_ATTEMPTED = "not attempted after: "
+
 
 @dataclass
 class RunReport:
@@ -36,6 +51,7 @@ class RunReport:
     regions: Sequence[str]
     results: List[SliceResult]
     ledger_paths: List[str]
+    alerts: Optional[notify.Outcome] = None  # what was announced (notify.announce)
 
     @property
     def failures(self) -> Optional[str]:
@@ -72,7 +88,7 @@ def run_slice(client, session: boto3.Session, settings: Settings, table: Table, 
     except Exception as error:  # any failure of one slice must not stop the others, nor the ledger
         result.error = _cause(error)
         writer.abandon()
-        log.error("%s jobs %s %s: %s (earlier rows kept)", table.job_type, region, day, result.error,
+        log.error(SLICE_FAILED, table.job_type, region, day, result.error + " (earlier rows kept)",
                   exc_info=not isinstance(error, (ClientError, BotoCoreError, BucketError)))
         return result
     try:
@@ -80,17 +96,18 @@ def run_slice(client, session: boto3.Session, settings: Settings, table: Table, 
     except Exception as error:  # nothing deleted yet: the older rows stay, and stay visible
         result.error = f"{_cause(error)} (earlier rows kept; the next run retries)"
         writer.abandon()
-        log.error("%s jobs %s %s: %s", table.job_type, region, day, result.error,
+        log.error(SLICE_FAILED, table.job_type, region, day, result.error,
                   exc_info=not isinstance(error, BackupReportError))
         return result
     try:
         writer.finish()
     except BucketError as error:  # the new rows are complete: keep them rather than lose any
         result.error = f"{error} (the new rows are written; older objects may remain until the next run)"
-        log.error("%s jobs %s %s: %s", table.job_type, region, day, result.error)
+        log.error(SLICE_FAILED, table.job_type, region, day, result.error)
         return result
     result.counts = dict(writer.counts)
-    log.info("%s jobs %s %s: %d", table.job_type, region, day, sum(result.counts.values()))
+    result.attention = list(writer.attention)
+    log.info(SLICE_WRITTEN, table.job_type, region, day, sum(result.counts.values()))
     return result
 
 
@@ -111,13 +128,14 @@ def run_region(management: boto3.Session, session: boto3.Session, settings: Sett
     client = fetch.backup_client(management, region)
     results: List[SliceResult] = []
     for table in JOB_TABLES:
-        cause = ""
+        cause, failed_on = "", None
         for day in settings.days:
             if cause:
-                results.append(SliceResult(table.job_type, region, day, error=f"not attempted after: {cause}"))
+                results.append(SliceResult(table.job_type, region, day, error=NOT_ATTEMPTED + cause))
+                log.error(SLICE_SKIPPED, table.job_type, region, day, failed_on, cause)
                 continue
             result = run_slice(client, session, settings, table, region, day, names, registry)
-            cause = result.error
+            cause, failed_on = result.error, day
             results.append(result)
     return results
 
@@ -131,10 +149,11 @@ def run(settings: Settings) -> RunReport:
                                                 settings.run_id)
     regions = settings.regions or aws.enabled_regions(management)
     names = fetch.account_names(management)
-    log.info("run %s: %s to %s, %d region(s): %s, %d account name(s)", settings.run_id,
+    log.info("run %s: report days %s to %s, %d region(s): %s, %d account name(s) known", settings.run_id,
              settings.days[0], settings.days[-1], len(regions), ",".join(regions), len(names))
     for table in ALL_TABLES:
-        catalog.ensure_table(session, settings.database, settings.bucket, settings.prefix, table)
+        if table.job_type != inventory.JOB_TYPE:  # resources: only with --CONFIG_AGGREGATOR (inventory)
+            catalog.ensure_table(session, settings.database, settings.bucket, settings.prefix, table)
 
     registry = catalog.PartitionRegistry(session, settings.database)
     with ThreadPoolExecutor(max_workers=min(len(regions), MAX_PARALLEL_REGIONS)) as pool:
@@ -146,32 +165,109 @@ def run(settings: Settings) -> RunReport:
     for table in JOB_TABLES:
         catalog.sync_partitions(session, settings.database, settings.bucket, settings.prefix, table,
                                 settings.days)
+    if settings.config_aggregator:  # after the job slices: a failed snapshot never holds them back
+        results.append(inventory.snapshot(session, management, settings, names))
     paths = ledger.write_ledger(session, settings.bucket, settings.prefix, settings.run_id,
                                 settings.run_started_at, results)
+    log.info("report_runs: %d slice row(s) written for %d report day(s)", len(results), len(paths))
     catalog.sync_partitions(session, settings.database, settings.bucket, settings.prefix, REPORT_RUNS,
                             settings.days)
-    return RunReport(settings, tuple(regions), results, paths)
+    # Once the reports are written: announce the new attention items (never raises for a channel).
+    announced = notify.announce(session, settings, tuple(regions), results)
+    return RunReport(settings, tuple(regions), results, paths, announced)
+
+
+class _ByLevel(logging.Handler):
+    """Below WARNING to stdout, WARNING and above to stderr: the streams of the moment
+    (``sys.stdout`` / ``sys.stderr`` are looked up per record, so a test capturing them sees it)."""
+
+    def emit(self, record: logging.LogRecord) -> None:
+        stream = sys.stderr if record.levelno >= logging.WARNING else sys.stdout
+        try:
+            stream.write(self.format(record) + "\n")
+            stream.flush()
+        except Exception:  # logging must never end the run
+            self.handleError(record)
+
+
+def configure_logging() -> None:
+    """INFO and progress to stdout (Glue's ``output`` log group), warnings and errors to stderr
+    (its ``error`` group); idempotent."""
+    root = logging.getLogger()
+    if not any(isinstance(h, _ByLevel) for h in root.handlers):
+        handler = _ByLevel()
+        handler.setFormatter(logging.Formatter(LOG_FORMAT))
+        root.addHandler(handler)
+    root.setLevel(logging.INFO)
+    logging.getLogger("botocore").setLevel(logging.WARNING)
+
+
+def summary(run_id: str, results: Sequence[SliceResult], seconds: float, exit_status: int,
+            target: str = "") -> str:
+    """The run's last line: its outcome, the slices written, failed and skipped, the jobs
+    written per table, and how long it took."""
+    skipped = sum(1 for r in results if r.error.startswith(NOT_ATTEMPTED))
+    failed = sum(1 for r in results if r.error) - skipped
+    written = len(results) - failed - skipped
+    per_table = ", ".join(f"{t.name} {sum(sum(r.counts.values()) for r in results if r.job_type == t.job_type)}"
+                          for t in JOB_TABLES)
+    outcome = "succeeded" if exit_status == 0 else f"failed (exit status {exit_status})"
+    where = f" to {target}" if target else ""
+    return (f"run {run_id or '-'} {outcome}: {written} slice(s) written, {failed} failed, {skipped} skipped; "
+            f"jobs written{where}: {per_table}; {seconds:.1f}s")
+
+
+def failure_message(results: Sequence[SliceResult]) -> str:
+    """One line (CloudWatch shows each line as its own event): the slices not fetched, per
+    region and job type with their days and first cause."""
+    groups: dict = {}
+    for r in results:
+        if r.error:
+            group = groups.setdefault((r.region, r.job_type), {"days": [], "skipped": 0, "cause": ""})
+            skipped = r.error.startswith(NOT_ATTEMPTED)
+            group["days"].append(r.day)
+            group["skipped"] += skipped
+            group["cause"] = group["cause"] or (r.error[len(NOT_ATTEMPTED):] if skipped else r.error)
+    parts = []
+    for (region, job_type), g in groups.items():
+        days = g["days"]
+        span = f"{min(days)}..{max(days)}" if len(days) > 1 else str(days[0])
+        skipped = f", {g['skipped']} of them skipped after the first failure" if g["skipped"] else ""
+        parts.append(f"region {region}, {job_type} jobs, {len(days)} day(s) {span}{skipped}: {g['cause']}")
+    not_fetched = sum(len(g["days"]) for g in groups.values())
+    return (f"{not_fetched} of {len(results)} slice(s) could not be fetched; their earlier rows were kept and "
+            "report_runs records the failure: " + "; ".join(parts))
 
 
 def main(argv: Optional[Sequence[str]] = None) -> int:
-    """Entry point of the Glue script and ``backup-report run``: returns the exit status."""
-    logging.basicConfig(level=logging.INFO, stream=sys.stderr,
-                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    logging.getLogger("botocore").setLevel(logging.WARNING)
+    """Entry point of the Glue script and ``backup-report run``: returns the exit status.
+
+    Whatever happens, the last line is the run's summary: INFO (stdout) when the run
+    succeeded, ERROR (stderr) after the error's own ``backup-report: error: ...`` line.
+    """
+    started = time.monotonic()
+    configure_logging()
     argv = list(sys.argv[1:] if argv is None else argv)
+    run_id, target, results = "", "", []  # type: str, str, List[SliceResult]
     try:
         settings = parse_arguments(argv)
+        run_id, target = settings.run_id, f"s3://{settings.bucket}/{settings.prefix}/"
         report = run(settings)
+        results = report.results
         if report.failures:
-            raise PartialFailure("Some slices could not be fetched; their earlier rows were kept "
-                                 "and report_runs records the failure:\n" + report.failures)
+            raise PartialFailure(failure_message(results))
+        if report.alerts is not None and report.alerts.failures:
+            raise AlertError("The reports were written, but announcing what needs attention failed: "
+                             + report.alerts.error)
+        status = 0
     except BackupReportError as error:
-        return errors.report(error)
+        status = errors.report(error)
     except Exception:  # an unexpected failure still names itself and exits non-zero
         traceback.print_exc()
         print("backup-report: error: unexpected failure (traceback above)", file=sys.stderr)
-        return 1
-    total = sum(sum(r.counts.values()) for r in report.results)
-    print(f"backup-report: run {settings.run_id} wrote {total} jobs for {len(settings.days)} day(s) "
-          f"x {len(report.regions)} region(s) to s3://{settings.bucket}/{settings.prefix}/", file=sys.stderr)
-    return 0
+        status = 1
+    if not run_id:  # the arguments were refused: Glue's run id, when it passed one
+        run_id = read_raw_arguments(argv).get("JOB_RUN_ID", "")
+    line = summary(run_id, results, time.monotonic() - started, status, target)
+    log.log(logging.INFO if status == 0 else logging.ERROR, line)
+    return status
