@@ -14,9 +14,9 @@ from typing import List, Mapping, Optional, Sequence, Set
 import boto3
 from botocore.exceptions import BotoCoreError, ClientError
 
-from . import aws, catalog, errors, fetch, inventory, ledger, notify
+from . import aws, catalog, errors, fetch, ledger
 from .arguments import Settings, parse_arguments, read_raw_arguments
-from .errors import AlertError, BackupReportError, BucketError, PartialFailure
+from .errors import BackupReportError, BucketError, PartialFailure
 from .ledger import SliceResult
 from .schema import ALL_TABLES, JOB_TABLES, REPORT_RUNS, Table
 from .shape import shape_jobs
@@ -51,7 +51,6 @@ class RunReport:
     regions: Sequence[str]
     results: List[SliceResult]
     ledger_paths: List[str]
-    alerts: Optional[notify.Outcome] = None  # what was announced (notify.announce)
 
     @property
     def failures(self) -> Optional[str]:
@@ -106,7 +105,6 @@ def run_slice(client, session: boto3.Session, settings: Settings, table: Table, 
         log.error(SLICE_FAILED, table.job_type, region, day, result.error)
         return result
     result.counts = dict(writer.counts)
-    result.attention = list(writer.attention)
     log.info(SLICE_WRITTEN, table.job_type, region, day, sum(result.counts.values()))
     return result
 
@@ -152,8 +150,7 @@ def run(settings: Settings) -> RunReport:
     log.info("run %s: report days %s to %s, %d region(s): %s, %d account name(s) known", settings.run_id,
              settings.days[0], settings.days[-1], len(regions), ",".join(regions), len(names))
     for table in ALL_TABLES:
-        if table.job_type != inventory.JOB_TYPE:  # resources: only with --CONFIG_AGGREGATOR (inventory)
-            catalog.ensure_table(session, settings.database, settings.bucket, settings.prefix, table)
+        catalog.ensure_table(session, settings.database, settings.bucket, settings.prefix, table)
 
     registry = catalog.PartitionRegistry(session, settings.database)
     with ThreadPoolExecutor(max_workers=min(len(regions), MAX_PARALLEL_REGIONS)) as pool:
@@ -165,16 +162,12 @@ def run(settings: Settings) -> RunReport:
     for table in JOB_TABLES:
         catalog.sync_partitions(session, settings.database, settings.bucket, settings.prefix, table,
                                 settings.days)
-    if settings.config_aggregator:  # after the job slices: a failed snapshot never holds them back
-        results.append(inventory.snapshot(session, management, settings, names))
     paths = ledger.write_ledger(session, settings.bucket, settings.prefix, settings.run_id,
                                 settings.run_started_at, results)
     log.info("report_runs: %d slice row(s) written for %d report day(s)", len(results), len(paths))
     catalog.sync_partitions(session, settings.database, settings.bucket, settings.prefix, REPORT_RUNS,
                             settings.days)
-    # Once the reports are written: announce the new attention items (never raises for a channel).
-    announced = notify.announce(session, settings, tuple(regions), results)
-    return RunReport(settings, tuple(regions), results, paths, announced)
+    return RunReport(settings, tuple(regions), results, paths)
 
 
 class _ByLevel(logging.Handler):
@@ -256,9 +249,6 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
         results = report.results
         if report.failures:
             raise PartialFailure(failure_message(results))
-        if report.alerts is not None and report.alerts.failures:
-            raise AlertError("The reports were written, but announcing what needs attention failed: "
-                             + report.alerts.error)
         status = 0
     except BackupReportError as error:
         status = errors.report(error)
