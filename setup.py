@@ -1,8 +1,8 @@
 """Two builds of the one ``backup_report`` package (metadata in setup.cfg).
 
 * The default build (``pip install .``, ``pip wheel .``): the job, the CLI (``backup-report``),
-  ``doctor`` and the local tooling (``backup_report.local``), with the saved queries and the
-  Glue pin set as package data under ``backup_report/_data/``.
+  ``doctor`` and the local tooling (``backup_report.local``), with the saved queries, the
+  Glue pin set and a copy of the Glue entry script as package data under ``backup_report/_data/``.
 * ``BACKUP_REPORT_BUILD=glue`` (``scripts/build_package.py``): the wheel Glue loads from
   ``--extra-py-files``. Only the modules the job imports, no package data, and no
   ``Requires-Dist``: its runtime is exactly the pins the job installs with
@@ -23,7 +23,8 @@ NOT_FOR_GLUE = {"cli", "doctor", "output", "permissions", "queries", "resources"
 
 
 class BuildPy(build_py):
-    """Leaves the tools out of the Glue build; copies sql/ and the pins into the default build."""
+    """Leaves the tools out of the Glue build; copies sql/, the pins and the Glue entry script
+    into the default build."""
 
     def find_package_modules(self, package, package_dir):
         modules = super().find_package_modules(package, package_dir)
@@ -40,6 +41,8 @@ class BuildPy(build_py):
         for path in sorted((ROOT / "sql").glob("*.sql")):
             shutil.copyfile(str(path), str(data / "sql" / path.name))
         shutil.copyfile(str(ROOT / "glue_jobs" / "requirements-glue.txt"), str(data / "requirements-glue.txt"))
+        # The Glue entry script: the demo and `backup-report local up` run the real one, as Glue would.
+        shutil.copyfile(str(ROOT / "glue_jobs" / "backup_report_job.py"), str(data / "backup_report_job.py"))
 
 
 #: What the local AWS (moto server, AWS Backup emulator) and the local Athena engine need.

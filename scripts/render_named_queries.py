@@ -142,7 +142,9 @@ def header_comment(text: str) -> str:
         if not line.startswith("--"):
             break
         words.append(line.lstrip("-").strip())
-    return " ".join(w for w in words if w)
+    # A question tags the values it mentions like the SQL does ("30 /* :days */ days"); the
+    # description reads them plain, with their defaults.
+    return re.sub(r"\s*/\*\s*:[a-z_][a-z0-9_]*\s*\*/", "", " ".join(w for w in words if w))
 
 
 def named_query_id(path: Path) -> str:

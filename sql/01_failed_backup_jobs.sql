@@ -1,11 +1,11 @@
 -- Question: Which backup jobs failed, were aborted, expired or only partly
---     succeeded since yesterday, and why?
+--     succeeded in the last 2 /* :days */ days (today included), and why?
 -- Audience: operators, for the morning check ("what failed last night?").
 -- Tables: backup_jobs (partitions report_date and status: only the four
 --     failure statuses are read).
 -- Dates: report_date from current_date - 1 day to current_date (2 days:
 --     yesterday, and whatever today's run has reported so far).
--- Parameters: days = 2 (length of the window, today included).
+-- Parameters: days = 2 (1..3650; length of the window, today included).
 -- Notes: a job appears once, under its latest status. A composite (parent)
 --     job and its failed child both appear; is_parent tells them apart.
 

@@ -1,10 +1,10 @@
 -- Question: How many backup, copy and restore jobs ended in each status, day
---     by day, over the last 30 days?
+--     by day, over the last 30 /* :days */ days?
 -- Audience: managers and QuickSight (trend lines); operators spotting a bad
 --     day.
 -- Tables: backup_jobs, copy_jobs, restore_jobs.
 -- Dates: report_date from current_date - 29 days to current_date (30 days).
--- Parameters: days = 30 (length of the window, today included).
+-- Parameters: days = 30 (1..3650; length of the window, today included).
 -- Notes: one row per day x job type x status that had jobs (zero counts are
 --     left out). Jobs still RUNNING on a day are counted under their latest
 --     status once a later run settles them.

@@ -1,9 +1,9 @@
 -- Question: Which accounts have the lowest backup success rate over the last
---     30 days?
+--     30 /* :days */ days?
 -- Audience: managers and auditors (which teams need a nudge), operators.
 -- Tables: backup_jobs.
 -- Dates: report_date from current_date - 29 days to current_date (30 days).
--- Parameters: days = 30 (length of the window, today included).
+-- Parameters: days = 30 (1..3650; length of the window, today included).
 -- Notes: success rate = COMPLETED / finished jobs, where finished means
 --     COMPLETED, FAILED, ABORTED, EXPIRED or PARTIAL; jobs still CREATED,
 --     PENDING, RUNNING or ABORTING are counted in jobs but not in the rate.

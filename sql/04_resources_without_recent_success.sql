@@ -1,12 +1,14 @@
--- Question: Which resources had no successful backup in the last 2 days,
---     including resources whose backups only ever failed?
+-- Question: Which resources had no successful backup in the last
+--     2 /* :stale_days */ days, including resources whose backups only ever
+--     failed (resources backed up in the last 30 /* :days */ days)?
 -- Audience: operators and auditors (unprotected resources).
 -- Tables: backup_jobs.
 -- Dates: report_date from current_date - 29 days to current_date: the
 --     resources backed up (or attempted) in 30 days, checked for a COMPLETED
 --     job in the last 2 days (yesterday and today).
--- Parameters: days = 30 (how far back a resource is known and its last
---     success looked up), stale_days = 2 (days that must hold a success).
+-- Parameters: days = 30 (1..3650; how far back a resource is known and its
+--     last success looked up), stale_days = 2 (1..3650; days that must hold
+--     a success).
 -- Notes: a resource is its resource_arn. last_success_at is null when the
 --     resource had no COMPLETED backup in the whole window. Completed with
 --     issues counts as a success (a recovery point exists).

@@ -1,10 +1,10 @@
 -- Question: Which backup and copy jobs completed, but with issues, in the
---     last 7 days?
+--     last 7 /* :days */ days?
 -- Audience: operators (silent problems: a Windows VSS backup that fell back
 --     to crash-consistent, objects skipped...).
 -- Tables: backup_jobs, copy_jobs (only their COMPLETED partitions).
 -- Dates: report_date from current_date - 6 days to current_date (7 days).
--- Parameters: days = 7 (length of the window, today included).
+-- Parameters: days = 7 (1..3650; length of the window, today included).
 -- Notes: "completed with issues" = status COMPLETED with a message_category
 --     other than SUCCESS (AWS Backup's own definition). A completed job with
 --     no message_category is not counted.

@@ -1,9 +1,9 @@
 -- Question: How long do completed backups take, per resource type (median
---     and 95th percentile), over the last 30 days?
+--     and 95th percentile), over the last 30 /* :days */ days?
 -- Audience: operators and architects (backup windows, start-by deadlines).
 -- Tables: backup_jobs (only its COMPLETED partitions).
 -- Dates: report_date from current_date - 29 days to current_date (30 days).
--- Parameters: days = 30 (length of the window, today included).
+-- Parameters: days = 30 (1..3650; length of the window, today included).
 -- Notes: duration_seconds = completion_date - creation_date, so it includes
 --     the time a job waited to start. Composite parent jobs are left out
 --     (their children are counted). Athena's approx_percentile is an

@@ -1,9 +1,9 @@
 -- Question: How much data did completed backups capture each day, per
---     account and resource type, over the last 30 days?
+--     account and resource type, over the last 30 /* :days */ days?
 -- Audience: managers and FinOps (storage growth, cost trends in QuickSight).
 -- Tables: backup_jobs (only its COMPLETED partitions).
 -- Dates: report_date from current_date - 29 days to current_date (30 days).
--- Parameters: days = 30 (length of the window, today included).
+-- Parameters: days = 30 (1..3650; length of the window, today included).
 -- Notes: backup_size_in_bytes of completed jobs; composite parent jobs are
 --     left out so that their children are not counted twice. Incremental
 --     backups report the size of what they captured, not the vault's total.

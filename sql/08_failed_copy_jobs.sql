@@ -1,10 +1,10 @@
 -- Question: Which copy jobs (cross-region and cross-account copies) failed or
---     only partly succeeded in the last 7 days, where were they going, and
---     why did they fail?
+--     only partly succeeded in the last 7 /* :days */ days, where were they
+--     going, and why did they fail?
 -- Audience: operators and disaster-recovery owners.
 -- Tables: copy_jobs (only its FAILED and PARTIAL partitions).
 -- Dates: report_date from current_date - 6 days to current_date (7 days).
--- Parameters: days = 7 (length of the window, today included).
+-- Parameters: days = 7 (1..3650; length of the window, today included).
 -- Notes: destination region and account come from the destination vault's
 --     ARN (arn:<partition>:backup:<region>:<account>:backup-vault:<name>).
 

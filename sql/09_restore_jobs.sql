@@ -1,9 +1,9 @@
--- Question: Which restores ran in the last 30 days, did they work, and what
---     did restore testing validate?
+-- Question: Which restores ran in the last 30 /* :days */ days, did they
+--     work, and what did restore testing validate?
 -- Audience: auditors (evidence that backups can be restored) and operators.
 -- Tables: restore_jobs.
 -- Dates: report_date from current_date - 29 days to current_date (30 days).
--- Parameters: days = 30 (length of the window, today included).
+-- Parameters: days = 30 (1..3650; length of the window, today included).
 -- Notes: is_restore_test is true for jobs started by a restore testing plan;
 --     validation_status (SUCCESSFUL, FAILED, TIMED_OUT, VALIDATING) and
 --     deletion_status are only set for those.

@@ -1,10 +1,11 @@
--- Question: Over the last 30 days, which report days, regions or job types
---     are missing from the report, or were last fetched with an error?
+-- Question: Over the last 30 /* :days */ days, which report days, regions or
+--     job types are missing from the report, or were last fetched with an
+--     error?
 -- Audience: operators and auditors (can a day without failures be trusted,
 --     or was it never reported?).
 -- Tables: report_runs (the append-only ledger of runs).
 -- Dates: report_date from current_date - 29 days to current_date (30 days).
--- Parameters: days = 30 (length of the window, today included).
+-- Parameters: days = 30 (1..3650; length of the window, today included).
 -- Notes: report_runs keeps every run; for each day x job type x region the
 --     latest run (run_started_at, then run_id) decides: a failure repaired by
 --     a later run is not a problem. The regions expected are those that any

@@ -1,10 +1,10 @@
--- Question: For each account, day by day over the last 30 days, how many
---     backup, copy and restore jobs completed or failed, and how many
---     resources got a completed backup?
+-- Question: For each account, day by day over the last 30 /* :days */ days,
+--     how many backup, copy and restore jobs completed or failed, and how
+--     many resources got a completed backup?
 -- Audience: auditors (30 days of evidence per account) and account owners.
 -- Tables: backup_jobs, copy_jobs, restore_jobs.
 -- Dates: report_date from current_date - 29 days to current_date (30 days).
--- Parameters: days = 30 (length of the window, today included).
+-- Parameters: days = 30 (1..3650; length of the window, today included).
 -- Notes: failed = FAILED, ABORTED, EXPIRED or PARTIAL. A day on which an
 --     account had no job at all has no row: check 10_report_completeness
 --     to tell such a day from a day that was not reported.

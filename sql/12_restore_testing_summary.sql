@@ -1,9 +1,9 @@
 -- Question: Per account and resource type, how many restore tests ran in the
---     last 30 days and how many passed validation?
+--     last 30 /* :days */ days and how many passed validation?
 -- Audience: auditors and managers (recoverability evidence at a glance).
 -- Tables: restore_jobs (only its COMPLETED and FAILED partitions).
 -- Dates: report_date from current_date - 29 days to current_date (30 days).
--- Parameters: days = 30 (length of the window, today included).
+-- Parameters: days = 30 (1..3650; length of the window, today included).
 -- Notes: a restore test is a restore job started by a restore testing plan.
 --     A test passes when it COMPLETED and its validation is SUCCESSFUL; one
 --     still VALIDATING is pending, not failed. pass_rate_pct is over tests

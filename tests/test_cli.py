@@ -33,7 +33,8 @@ def test_queries_lists_every_sql_file_with_its_parameters(capsys):
     files = sorted(sql_dir().glob("*.sql"))
     assert len(names) == len(files) >= 10
     assert names == [find_query(str(path)).short_name for path in files]
-    assert "    parameters: days=2\n" in out and "    parameters: days=30, stale_days=2\n" in out
+    assert "    parameters: days=2 (1..3650)\n" in out
+    assert "    parameters: days=30 (1..3650), stale_days=2 (1..3650)\n" in out
 
 
 def test_query_local_answers_from_what_the_job_wrote(report, emulator, run_job, capsys):
@@ -111,7 +112,8 @@ def test_cli_query_local_csv_json_and_table(history, ask, local_aws, capsys):
     assert cli.main(["query", "report_completeness", "--local", "--database", db, "--today", str(TODAY),
                      "--param", "days=5"]) == 0
     out = capsys.readouterr().out
-    assert out.startswith("-- Over the last 30 days") and "report_date" in out.splitlines()[1]
+    assert out.startswith("-- Over the last 5 days, which") and out.splitlines()[0].endswith(f"(as of {TODAY})")
+    assert "report_date" in out.splitlines()[1]
     assert "NOT REPORTED" not in out and out.count("FAILED") == 2  # days T-4 and T-3 of the denied copies
 
 

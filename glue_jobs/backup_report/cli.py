@@ -5,6 +5,7 @@
     backup-report query failed_backup_jobs [--local] [--param days=3] [--today 2026-11-26]
     backup-report queries
     backup-report demo [--output demo-output]
+    backup-report local up [--demo-org] [--port 4580]
 
 A thin shell over the library: every command calls one library function and turns the
 library's named errors into ``backup-report: error: ...`` and a non-zero exit status.
@@ -12,9 +13,11 @@ library's named errors into ``backup-report: error: ...`` and a non-zero exit st
 from __future__ import annotations
 
 import argparse
+import ipaddress
 import os
 import sys
 from typing import List, Optional
+from urllib.parse import urlparse
 
 from . import errors, queries
 from .output import format_csv, format_json, format_table, human_bytes
@@ -77,17 +80,60 @@ def _parser() -> argparse.ArgumentParser:
                     "an HTML summary. Never touches real AWS.")
     demo.add_argument("--output", default="demo-output", help="folder for the HTML summary and CSVs")
     demo.add_argument("--days", type=int, default=30, help="days of history (1..30, default 30)")
+
+    local = commands.add_parser(
+        "local", help="a local AWS (moto + the AWS Backup emulator) you can keep: backup-report local up",
+        description="Local AWS for query --local, run and doctor, without an AWS account.")
+    local_commands = local.add_subparsers(dest="local_command", metavar="COMMAND", required=True)
+    up = local_commands.add_parser(
+        "up", help="start moto + the emulator in the foreground (Ctrl-C stops) and print the export lines",
+        description="Start moto's server and the AWS Backup emulator on 127.0.0.1 in the foreground, create "
+                    "the report bucket and Glue database, optionally the demo organisation with a backfill, "
+                    "and print the export lines that query --local, run and doctor need. Ctrl-C stops.")
+    up.add_argument("--demo-org", action="store_true",
+                    help="load the demo organisation (12 accounts, 3 regions) and backfill --days of history")
+    up.add_argument("--days", type=int, default=30, help="days of history with --demo-org (1..30, default 30)")
+    up.add_argument("--port", type=int, default=4580,
+                    help="moto's port (default 4580); the AWS Backup emulator listens on the next one")
     return parser
 
 
 # --------------------------------------------------------------------------- commands
 
+def loopback_endpoint() -> str:
+    """``$AWS_ENDPOINT_URL`` when it points at this machine (a local AWS), else ``""``."""
+    url = os.environ.get("AWS_ENDPOINT_URL", "")
+    host = urlparse(url).hostname or ""
+    if host == "localhost":
+        return url
+    try:
+        return url if ipaddress.ip_address(host).is_loopback else ""
+    except ValueError:
+        return ""
+
+
+def _local_tools():
+    """``backup_report.local`` (moto, DuckDB, sqlglot: the ``[local]`` extra), named when missing."""
+    try:
+        from .local import athena, demo, up
+    except ImportError as error:
+        raise errors.NoLocalAws(f"The local tools need the [local] extra ({error}): pip install "
+                                "'backup-report[local]'") from None
+    return athena, demo, up
+
+
 def cmd_query(args: argparse.Namespace) -> int:
     saved = queries.find_query(args.name)
     params = queries.parse_params(args.param)
     today = queries.parse_day(args.today) if args.today else None
+    if args.local and not loopback_endpoint():  # never a real account's S3 and Glue by mistake
+        found = os.environ.get("AWS_ENDPOINT_URL")
+        raise errors.NoLocalAws(
+            ("--local needs a local AWS, and AWS_ENDPOINT_URL is not set" if not found else
+             f"--local needs a local AWS, and AWS_ENDPOINT_URL={found} is not on this machine")
+            + ": start one with `backup-report local up --demo-org` and paste the export lines it prints")
     if args.local:  # the local engine pins current_date itself (and its current_timestamp with it)
-        from .local.athena import LocalAthena
+        LocalAthena = _local_tools()[0].LocalAthena  # noqa: N806
 
         sql = queries.render_sql(saved.text, params, None)
         if args.show_sql:
@@ -108,25 +154,35 @@ def cmd_query(args: argparse.Namespace) -> int:
     elif args.format == "json":
         print(format_json(frame))
     else:
-        if saved.question:
-            print(f"-- {saved.question}")
+        if saved.question:  # the question this run answers: with the parameters used
+            as_of = f" (as of {today})" if today else ""
+            print(f"-- {saved.describe(params)}{as_of}")
         print(format_table(frame, max_rows=args.max_rows))
     return 0
 
 
 def cmd_queries(_args: argparse.Namespace) -> int:
-    for saved in queries.list_queries():
-        params = ", ".join(f"{p.name}={p.default}" for p in saved.parameters.values())
+    found = queries.list_queries()
+    if not found:  # an installation without its package data must not look like "no queries"
+        raise errors.NoSuchQuery(f"No saved queries in {queries.sql_dir()}: reinstall backup-report, or point "
+                                 "BACKUP_REPORT_SQL_DIR at a folder of .sql files")
+    for saved in found:
+        params = ", ".join(f"{p.name}={p.default}" + (f" ({p.minimum}..{p.maximum})" if p.maximum is not None else "")
+                           for p in saved.parameters.values())
         print(f"{saved.short_name}\n    {saved.question}\n    for: {saved.audience}\n"
               f"    parameters: {params or 'none'}")
     return 0
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
-    from .local import demo
-
+    demo = _local_tools()[1]
     demo.run_demo(output_dir=args.output, days=args.days)
     return 0
+
+
+def cmd_local(args: argparse.Namespace) -> int:
+    up = _local_tools()[2]
+    return up.local_up(port=args.port, demo_org=args.demo_org, days=args.days)
 
 
 def main(argv: Optional[List[str]] = None) -> int:
@@ -148,7 +204,7 @@ def main(argv: Optional[List[str]] = None) -> int:
 
         return doctor.main(argv[1:])
     args = _parser().parse_args(argv)
-    handlers = {"query": cmd_query, "queries": cmd_queries, "demo": cmd_demo}
+    handlers = {"query": cmd_query, "queries": cmd_queries, "demo": cmd_demo, "local": cmd_local}
     try:
         return handlers[args.command](args)
     except errors.BackupReportError as error:
@@ -159,6 +215,12 @@ def main(argv: Optional[List[str]] = None) -> int:
     except BrokenPipeError:  # e.g. `backup-report query ... | head`: stop quietly
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return 0
+    except Exception as error:  # a bug: still one line (the traceback on request)
+        if os.environ.get("BACKUP_REPORT_DEBUG"):
+            raise
+        print(f"{errors.PREFIX}unexpected {type(error).__name__}: {error} (set BACKUP_REPORT_DEBUG=1 for the "
+              "traceback)", file=sys.stderr)
+        return 1
 
 
 if __name__ == "__main__":

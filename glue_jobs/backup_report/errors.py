@@ -68,6 +68,11 @@ class AthenaQueryFailed(QueryError):
     """Athena refused or failed the query (permissions, workgroup, syntax, missing table)."""
 
 
+class NoLocalAws(QueryError):
+    """``--local`` has no local AWS to read: AWS_ENDPOINT_URL is unset or not on this machine,
+    or the ``[local]`` extra (moto, DuckDB, sqlglot) is not installed."""
+
+
 # --------------------------------------------------------------------------- the demo
 
 class DemoError(BackupReportError):

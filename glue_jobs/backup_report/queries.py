@@ -2,7 +2,10 @@
 
 A saved query is one ``.sql`` file whose leading comment block says what it answers
 (``-- Question:``, ``-- Audience:``, ...). A literal followed by a tag comment is a
-parameter: ``interval '30' /* :days */ day`` is parameter ``days``, default 30.
+parameter: ``interval '30' /* :days */ day`` is parameter ``days``, default 30. The
+``-- Parameters:`` line gives each one's allowed range (``days = 30 (1..3650; ...)``), and
+the question tags the values it mentions the same way (``the last 30 /* :days */ days``), so
+that the question read back (``SavedQuery.describe``) says what a run with other values did.
 ``render_sql`` sets parameters and pins ``current_date`` to a day; the same text then
 runs on Athena (``run_on_athena``) or on the local engine (``backup_report.local.athena``).
 
@@ -12,6 +15,7 @@ here (string literals, quoted identifiers, comments) are read by ``tokens``.
 from __future__ import annotations
 
 import datetime as dt
+import os
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -31,6 +35,8 @@ _DATE_TEXT = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 _NUMBER = re.compile(r"(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?")
 _WORD = re.compile(r"[^\W\d]\w*")
 _NUMERIC_PREFIX = re.compile(r"^\d+_")
+_TAGGED_WORD = re.compile(r"(\S+)\s*/\*\s*:([a-z_][a-z0-9_]*)\s*\*/")
+_ONE_DAYS = re.compile(r"\b1 days\b")
 
 
 @dataclass(frozen=True)
@@ -40,6 +46,8 @@ class Parameter:
     name: str
     default: str
     quoted: bool  # a string literal ('30') rather than a number (30)
+    minimum: Optional[int] = None  # the range the query's header declares (``days = 30 (1..3650; ...)``)
+    maximum: Optional[int] = None
 
 
 @dataclass(frozen=True)
@@ -58,7 +66,12 @@ class SavedQuery:
 
     @property
     def question(self) -> str:
-        return self.header.get("question", "")
+        """The question, with the parameters' defaults."""
+        return self.describe()
+
+    def describe(self, params: Optional[Mapping[str, str]] = None) -> str:
+        """The question as a run with ``params`` answers it: "... in the last 14 days ..."."""
+        return describe_question(self.header.get("question", ""), params)
 
     @property
     def audience(self) -> str:
@@ -186,11 +199,24 @@ def _tagged(text: str) -> Iterator[Tuple[Token, str]]:
 
 
 def query_parameters(text: str) -> Dict[str, Parameter]:
-    """The tagged literals of ``text``: a literal followed by ``/* :name */``."""
+    """The tagged literals of ``text``: a literal followed by ``/* :name */``, with the range
+    the ``-- Parameters:`` header gives it (``name = default (low..high; ...)``)."""
+    declared = parse_header(text).get("parameters", "")
     found: Dict[str, Parameter] = {}
     for token, name in _tagged(text):
-        found.setdefault(name, Parameter(name, token.value, token.kind == "string"))
+        if name not in found:
+            bounds = re.search(rf"\b{name}\s*=\s*\S+\s*\(\s*(-?\d+)\s*\.\.\s*(-?\d+)", declared)
+            low, high = (int(bounds.group(1)), int(bounds.group(2))) if bounds else (None, None)
+            found[name] = Parameter(name, token.value, token.kind == "string", low, high)
     return found
+
+
+def describe_question(question: str, params: Optional[Mapping[str, str]] = None) -> str:
+    """``question`` with each tagged value (``30 /* :days */``) set from ``params`` (else its
+    default) and the tags removed."""
+    params = params or {}
+    text = _TAGGED_WORD.sub(lambda m: str(params.get(m.group(2), m.group(1))), question)
+    return _ONE_DAYS.sub("1 day", text)
 
 
 def _literal(param: Parameter, value: str) -> str:
@@ -199,6 +225,10 @@ def _literal(param: Parameter, value: str) -> str:
                              f"(like its default {param.default})")
     if re.fullmatch(r"-?\d+(\.\d+)?", param.default) and not re.fullmatch(r"-?\d+(\.\d+)?", value):
         raise ParameterError(f"--param {param.name}={value}: must be a number (like its default {param.default})")
+    if param.minimum is not None and param.maximum is not None and \
+            not param.minimum <= float(value) <= param.maximum:
+        raise ParameterError(f"--param {param.name}={value} is out of range: {param.name} must be "
+                             f"{param.minimum}..{param.maximum} (default {param.default})")
     return "'" + value.replace("'", "''") + "'" if param.quoted else value
 
 
@@ -263,8 +293,11 @@ def run_on_athena(sql: str, database: str, workgroup: str,
     wrangler_errors = tuple(c for c in vars(wr.exceptions).values()
                             if isinstance(c, type) and issubclass(c, Exception))
     try:
+        _check_workgroup(workgroup, boto3_session)
         return wr.athena.read_sql_query(sql, database=database, workgroup=workgroup, ctas_approach=False,
                                         boto3_session=boto3_session)
+    except AthenaQueryFailed:
+        raise
     except wrangler_errors as error:
         raise AthenaQueryFailed(f"Athena failed the query in workgroup {workgroup}, database {database}: "
                                 f"{type(error).__name__}: {error}") from error
@@ -272,6 +305,39 @@ def run_on_athena(sql: str, database: str, workgroup: str,
         raise AthenaQueryFailed(f"Cannot run the query on Athena (workgroup {workgroup}, database {database}): "
                                 f"{describe_error(error)}; check your AWS credentials and region, or pass "
                                 "--local to query the local copy") from error
+    except Exception as error:  # whatever else the client library trips on: one line, never a traceback
+        raise AthenaQueryFailed(f"Cannot read Athena's answer (workgroup {workgroup}, database {database}): "
+                                f"unexpected {type(error).__name__}: {error}{_local_hint()}") from error
+
+
+def _local_hint() -> str:
+    url = os.environ.get("AWS_ENDPOINT_URL", "")
+    if not url:
+        return ""
+    return (f"; AWS_ENDPOINT_URL points at {url}, not at Athena: for the local AWS of `backup-report local up` "
+            "add --local (its Athena does not run queries)")
+
+
+def _check_workgroup(workgroup: str, boto3_session: Optional["boto3.Session"]) -> None:
+    """AthenaQueryFailed unless ``workgroup`` exists. Athena refuses an unknown workgroup with
+    InvalidRequestException; moto's Athena answers ``{"WorkGroup": null}`` instead, on which
+    awswrangler fails with ``KeyError: 'WorkGroup'``: both end here, named."""
+    import boto3
+    from botocore.exceptions import ClientError
+
+    from .aws import botocore_config, error_code
+
+    session = boto3_session or boto3.Session()
+    missing = (f"Athena workgroup {workgroup} does not exist in {session.region_name or 'the default region'}: "
+               "deploy the reporting stack (it creates workgroup backup-report), or pass --workgroup")
+    try:
+        answer = session.client("athena", config=botocore_config()).get_work_group(WorkGroup=workgroup)
+    except ClientError as error:
+        if error_code(error) == "InvalidRequestException" and "not found" in str(error).lower():
+            raise AthenaQueryFailed(missing + _local_hint()) from error
+        raise
+    if not answer.get("WorkGroup"):
+        raise AthenaQueryFailed(missing + _local_hint())
 
 
 def scanned_bytes(frame: "pd.DataFrame") -> Optional[int]:

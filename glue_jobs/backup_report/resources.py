@@ -1,8 +1,10 @@
-"""The project's files the tools read at run time: the saved queries and the Glue pin set.
+"""The project's files the tools read at run time: the saved queries, the Glue pin set and
+the Glue entry script (which the demo and ``backup-report local up`` run as Glue would).
 
-In a checkout they are the repository's own ``sql/`` and ``glue_jobs/requirements-glue.txt``;
-an installed distribution carries copies under ``backup_report/_data/`` (see ``setup.py``).
-The Glue job itself needs neither: the wheel deployed to Glue leaves them out.
+In a checkout they are the repository's own ``sql/``, ``glue_jobs/requirements-glue.txt`` and
+``glue_jobs/backup_report_job.py``; an installed distribution carries copies under
+``backup_report/_data/`` (see ``setup.py``). The Glue job itself needs none of them: the
+wheel deployed to Glue leaves them out.
 """
 from __future__ import annotations
 
@@ -37,3 +39,9 @@ def glue_pins() -> dict:
             name, _, version = requirement.partition("==")
             pins[name.strip().lower().replace("_", "-")] = version.strip()
     return pins
+
+
+def entry_script() -> Path:
+    """``backup_report_job.py``: the Glue entry script (the job's ``ScriptLocation``)."""
+    installed = _PACKAGE_DATA / "backup_report_job.py"
+    return installed if installed.is_file() else _CHECKOUT / "glue_jobs" / "backup_report_job.py"

@@ -3,18 +3,20 @@ on a laptop, without an AWS account.
 
 1. start moto's server and the AWS Backup emulator as processes (``stack.LocalAws``) and
    point every SDK call of this process and its children at them (``AWS_*`` forced local);
-2. create an organisation (a management account and 11 named member accounts), the
-   report bucket and the Glue database;
-3. seed 31 days of synthetic jobs in 3 regions (every status, completed-with-issues, composite
-   jobs, restore tests, cross-region and cross-account copies, messages that stress CSV);
-4. backfill: run the real Glue entry script once with ``LOOKBACK_DAYS=30`` ("last night"),
-   showing progress slice by slice;
-5. tonight's run: ``ListCopyJobs`` denied in one region (as a service control policy would):
-   the run exits non-zero, keeps the rows already reported and records the failure in
-   ``report_runs``;
-6. run every saved query of ``sql/`` with the local Athena engine, print the answers, and write
-   ``demo-output/index.html`` (inline SVG chart of daily status counts, the failures table, every
-   query's answer; no external assets) plus one CSV per query.
+2. create an organisation (the management account and 11 named member accounts), the report
+   bucket and the Glue database; load ``days`` days of the synthetic organisation's story
+   (``synthetic.OrgSpec(story=True)``: a daily backup per resource, a few percent failing,
+   one account failing for two days, restore tests that mostly pass) as AWS Backup lists
+   them at last night's clock, and backfill them with the real Glue entry script;
+3. tonight's run: the clock moves on a day and ``ListCopyJobs`` is denied in one region (as a
+   service control policy would);
+4. what that run did, measured: its summary line and whole error, report_runs' count of its
+   failed slices, and the denied slice's rows in the report before and after it (kept);
+   both job logs are kept in ``demo-output/``;
+5. run every saved query of ``sql/`` with the local Athena engine, print the answers, and write
+   ``demo-output/index.html`` (inline SVG chart of daily status counts, the failures table, the
+   measured failure story, every query's answer; no external assets) plus one CSV per query;
+6. say how to keep exploring (the virtualenv, ``backup-report local up --demo-org``).
 
 ``python -m backup_report.local.demo`` or ``backup-report demo``; ``scripts/demo.sh`` does it on a
 fresh machine (its own virtualenv).
@@ -26,6 +28,7 @@ import html
 import os
 import subprocess
 import sys
+import threading
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -33,6 +36,7 @@ from typing import IO, Dict, List, Optional, Sequence, Tuple
 
 from .. import errors
 from ..errors import DemoError
+from ..job import SLICE_LINE
 from ..output import format_cell, format_csv, format_table
 from ..queries import SavedQuery, list_queries
 from . import synthetic
@@ -82,6 +86,45 @@ class Step:
 
 
 @dataclass
+class JobRun:
+    """One run of the real Glue entry script: its exit status, its log and its slices."""
+
+    label: str
+    exit_status: int
+    stdout: str
+    stderr: str
+    written: int = 0
+    failed: int = 0
+    skipped: int = 0
+    log_paths: List[Path] = field(default_factory=list)
+
+    @property
+    def error(self) -> str:
+        """The run's final error, whole (``backup-report: error: ...``), or ``""``."""
+        return next((line for line in self.stderr.splitlines() if line.startswith(errors.PREFIX)), "")
+
+    @property
+    def summary(self) -> str:
+        """The run's own last line (its summary), without the timestamp."""
+        lines = [line for line in (self.stdout + self.stderr).splitlines() if " backup_report: run " in line]
+        return lines[-1].split(" backup_report: ", 1)[1] if lines else ""
+
+
+@dataclass
+class FailureStory:
+    """Tonight's denied slice, measured: its rows in the report before and after the failed
+    run (per day), what AWS Backup held, and what report_runs recorded."""
+
+    region: str
+    operation: str
+    days: List[dt.date]
+    rows_before: Dict[dt.date, int]
+    rows_after: Dict[dt.date, int]
+    listed_by_api: Dict[dt.date, int]
+    ledger: Dict[str, int]  # report_runs rows of tonight's run: succeeded / failed
+
+
+@dataclass
 class DemoResult:
     """What the demo did and where its summary is."""
 
@@ -97,6 +140,10 @@ class DemoResult:
     nightly_exit: int = 0
     nightly_error: str = ""
     seconds: float = 0.0
+    backfill: Optional[JobRun] = None
+    nightly: Optional[JobRun] = None
+    story: Optional[FailureStory] = None
+    incident: Optional[Tuple[str, dt.date, int]] = None
 
 
 class _Printer:
@@ -109,41 +156,122 @@ class _Printer:
         self.out.flush()
 
 
-def _job_env(aws: LocalAws, now: dt.datetime) -> Dict[str, str]:
-    return aws.job_env(now.strftime("%Y-%m-%dT%H:%M:%S"))
+def _clock(day: dt.date) -> dt.datetime:
+    """The simulated clock of a nightly run: 23:59 UTC of its day."""
+    return dt.datetime.combine(day, dt.time(23, 59), tzinfo=dt.timezone.utc)
 
 
-def _run_job_with_progress(aws: LocalAws, args: Sequence[str], now: dt.datetime, slices: int,
-                           say: _Printer, label: str) -> Tuple[int, str]:
-    """Run the Glue entry script, drawing a progress bar from its per-slice log lines."""
-    proc = subprocess.Popen([sys.executable, str(ENTRY_SCRIPT), *args], env=_job_env(aws, now),
-                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, bufsize=1)
-    done, errors, last_pct, tail = 0, 0, -1, []
-    assert proc.stdout is not None
-    for line in proc.stdout:
-        tail = (tail + [line.rstrip("\n")])[-40:]
-        if " jobs " in line and (" INFO " in line or " ERROR " in line) and "backup_report" in line:
-            done += 1
-            errors += " ERROR " in line
-            pct = min(100, done * 100 // max(slices, 1))
-            if say.tty:
-                bar = "#" * (pct // 4) + "-" * (25 - pct // 4)
-                say(f"\r      {label} [{bar}] {done}/{slices} slices"
-                    + (f", {errors} failed" if errors else ""), end="")
-            elif pct // 10 != last_pct // 10:
-                say(f"      {label}: {done}/{slices} slices ({pct}%)" + (f", {errors} failed" if errors else ""))
-            last_pct = pct
-    code = proc.wait()
+def run_job_with_progress(aws: LocalAws, args: Sequence[str], now: dt.datetime, slices: int, say: _Printer,
+                          label: str, log_dir: Optional[Path] = None) -> JobRun:
+    """Run the Glue entry script, drawing a progress bar from its per-slice log lines (INFO on
+    stdout, ERROR on stderr: written, failed and skipped slices, as report_runs counts them);
+    its whole log is kept in ``log_dir`` (``<label>-job.stdout.log`` / ``.stderr.log``)."""
+    proc = subprocess.Popen([sys.executable, str(ENTRY_SCRIPT), *args], env=aws.job_env(now.strftime("%Y-%m-%dT%H:%M:%S")),
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, bufsize=1)
+    run = JobRun(label, 0, "", "")
+    captured: Dict[str, List[str]] = {"stdout": [], "stderr": []}
+    lock = threading.Lock()
+    shown = [-1]
+
+    def draw() -> None:
+        done = run.written + run.failed + run.skipped
+        pct = min(100, done * 100 // max(slices, 1))
+        counts = f"{run.written} written" + (f", {run.failed} failed" if run.failed else "") + \
+            (f", {run.skipped} skipped" if run.skipped else "")
+        if say.tty:
+            bar = "#" * (pct // 4) + "-" * (25 - pct // 4)
+            say(f"\r      {label} [{bar}] {done}/{slices} slices: {counts}", end="")
+        elif pct // 10 != shown[0] // 10 or done == slices:
+            say(f"      {label}: {done}/{slices} slices ({pct}%): {counts}")
+        shown[0] = pct
+
+    def read(stream: IO[str], name: str) -> None:
+        for line in stream:
+            with lock:
+                captured[name].append(line)
+                match = SLICE_LINE.search(line)
+                if match:
+                    outcome = match.group("outcome")
+                    if outcome == "failed":
+                        run.failed += 1
+                    elif outcome == "skipped":
+                        run.skipped += 1
+                    else:
+                        run.written += 1
+                    draw()
+
+    assert proc.stdout is not None and proc.stderr is not None
+    readers = [threading.Thread(target=read, args=(proc.stdout, "stdout"), daemon=True),
+               threading.Thread(target=read, args=(proc.stderr, "stderr"), daemon=True)]
+    for reader in readers:
+        reader.start()
+    run.exit_status = proc.wait()
+    for reader in readers:
+        reader.join()
     if say.tty:
         say()
-    errors_text = "\n".join(l for l in tail if l.startswith(("backup-report:", "region ")) or "error" in l.lower())
-    return code, errors_text
+    run.stdout, run.stderr = "".join(captured["stdout"]), "".join(captured["stderr"])
+    if log_dir is not None:
+        for name, text in (("stdout", run.stdout), ("stderr", run.stderr)):
+            path = log_dir / f"{label}-job.{name}.log"
+            path.write_text(text, encoding="utf-8")
+            run.log_paths.append(path)
+    return run
 
 
-def _seed(aws: LocalAws, accounts: List[Tuple[str, str]], first: dt.date, days: int, **volume: int) -> int:
-    spec = synthetic.OrgSpec(accounts=accounts, regions=list(REGIONS), first_day=first, days=days, **volume)
+def story_spec(accounts: List[Tuple[str, str]], first: dt.date, days: int, now: dt.datetime,
+               incident: Optional[Tuple[str, dt.date, int]], **volume: int) -> synthetic.OrgSpec:
+    """The demo organisation's jobs of ``days`` days from ``first``, as listed at ``now``."""
+    return synthetic.OrgSpec(accounts=accounts, regions=list(REGIONS), first_day=first, days=days, seed=7,
+                             story=True, incident=incident, now=now, **volume)
+
+
+def demo_incident(accounts: List[Tuple[str, str]], today: dt.date, days: int
+                  ) -> Optional[Tuple[str, dt.date, int]]:
+    """The month's visible incident: payments-staging's backups fail for two days (a KMS key
+    disabled), five and four days ago, when the history reaches that far."""
+    if days < 6:
+        return None
+    account = next((a for a, name in accounts if name == "payments-staging"), accounts[-1][0])
+    return account, today - dt.timedelta(days=5), 2
+
+
+def load_demo_org(aws: LocalAws, today: dt.date, days: int, say: _Printer, log_dir: Optional[Path] = None,
+                  step: str = "", **volume: int) -> Tuple[List[Tuple[str, str]], int, JobRun,
+                                                           Optional[Tuple[str, dt.date, int]]]:
+    """The demo organisation, its report bucket and database, ``days`` days of jobs as AWS
+    Backup listed them last night, and the backfill (the real entry script) of those days."""
+    yesterday = today - dt.timedelta(days=1)
+    accounts = aws.create_organization(ACCOUNT_NAMES)
+    aws.create_report_target(BUCKET, DATABASE)
+    say(f"{step}organisation: {len(accounts)} accounts ({accounts[0][1]} + {len(accounts) - 1} members), "
+        f"regions {', '.join(REGIONS)}; s3://{BUCKET}, Glue database {DATABASE}")
+    first = yesterday - dt.timedelta(days=days - 1)
+    incident = demo_incident(accounts, today, days)
     assert aws.emulator is not None
-    return sum(aws.emulator.generate(spec).values())
+    spec = story_spec(accounts, first, days, _clock(yesterday), incident, **volume)
+    seeded = sum(aws.emulator.generate(spec).values())
+    told = (f"; {dict(accounts)[incident[0]]}'s backups fail on {incident[1]} and {incident[1] + dt.timedelta(days=1)} "
+            "(a KMS key disabled)") if incident else ""
+    more = " " * len(step)
+    say(f"{more}AWS Backup holds {seeded:,} jobs of {days} days ({first} .. {yesterday}) as listed at "
+        f"{_clock(yesterday):%Y-%m-%d %H:%M} UTC: a daily backup per resource, a few percent failing{told}")
+    base = ["--REPORT_BUCKET", BUCKET, "--MANAGEMENT_ROLE_ARN", ROLE_ARN, "--GLUE_DATABASE", DATABASE,
+            "--REGIONS", ",".join(REGIONS)]
+    say(f"{more}backfill, last night: glue_jobs/backup_report_job.py --LOOKBACK_DAYS {days} --REPORT_DATE {yesterday}")
+    backfill = run_job_with_progress(
+        aws, base + ["--LOOKBACK_DAYS", str(days), "--REPORT_DATE", yesterday.isoformat(), "--JOB_RUN_ID",
+                     "demo-backfill"], _clock(yesterday), days * len(REGIONS) * 3, say, "backfill", log_dir)
+    return accounts, seeded, backfill, incident
+
+
+def _denied_rows(engine: LocalAthena, days: Sequence[dt.date]) -> Dict[dt.date, int]:
+    """Rows of the denied slice (copy jobs of the denied region) in the report, per day."""
+    sql = (f"select report_date, count(*) as jobs from copy_jobs where region = '{DENIED[0]}' and report_date "
+           f"between date '{days[0]}' and date '{days[-1]}' group by report_date")
+    frame = engine.run(sql).frame
+    counts = {dt.date.fromisoformat(str(r.report_date)[:10]): int(r.jobs) for r in frame.itertuples(index=False)}
+    return {d: counts.get(d, 0) for d in days}
 
 
 def run_demo(output_dir: str = "demo-output", days: int = 30, today: Optional[dt.date] = None,
@@ -173,59 +301,65 @@ def run_demo(output_dir: str = "demo-output", days: int = 30, today: Optional[dt
     except (RuntimeError, OSError) as error:
         aws.stop()
         raise DemoError(f"Cannot start the local AWS (moto server, AWS Backup emulator): {error}; "
-                        "check that moto[server] is installed (pip install -e '.[local]')") from error
+                        "check that moto[server] is installed (pip install 'backup-report[local]')") from error
     try:
         steps.append(Step("local AWS started", time.monotonic() - mark, aws.moto_url))
         say(f" ok ({steps[-1].seconds:.1f}s)")
 
         mark = time.monotonic()
-        accounts = aws.create_organization(ACCOUNT_NAMES)
-        aws.create_report_target(BUCKET, DATABASE)
-        say(f"[2/6] organisation: {len(accounts)} accounts ({accounts[0][1]} + {len(accounts) - 1} members), "
-            f"regions {', '.join(REGIONS)}; s3://{BUCKET}, Glue database {DATABASE}")
-        steps.append(Step("organisation, bucket, database", time.monotonic() - mark))
+        accounts, seeded, backfill, incident = load_demo_org(aws, today, days, say, output, "[2/6] ", **volume)
+        steps.append(Step("organisation, jobs, backfill", time.monotonic() - mark, f"exit {backfill.exit_status}"))
+        say(f"      exit status {backfill.exit_status} ({steps[-1].seconds:.0f}s): {backfill.summary}")
+        if backfill.exit_status != 0:
+            raise DemoError(f"The backfill failed (exit status {backfill.exit_status}): "
+                            f"{backfill.error or backfill.stderr.strip()[-2000:] or 'no error line'}; its log is in "
+                            f"{output}/backfill-job.stdout.log and .stderr.log")
 
         mark = time.monotonic()
-        first = yesterday - dt.timedelta(days=days - 1)
-        seeded = _seed(aws, accounts, first, days + 1, **volume)
         assert aws.emulator is not None
-        aws.emulator.settle(seed=7)  # older jobs have finished ...
-        _seed(aws, accounts, yesterday, 2, **volume)  # ... the last two days' may still run
-        say(f"[3/6] seeded {seeded:,} synthetic jobs over {days + 1} days ({first} .. {today}): every status, "
-            "restore tests, cross-region and cross-account copies")
-        steps.append(Step("synthetic jobs seeded", time.monotonic() - mark, f"{seeded} jobs"))
-
-        mark = time.monotonic()
-        base = ["--REPORT_BUCKET", BUCKET, "--MANAGEMENT_ROLE_ARN", ROLE_ARN, "--GLUE_DATABASE", DATABASE,
-                "--REGIONS", ",".join(REGIONS)]
-        say(f"[4/6] backfill, last night: glue_jobs/backup_report_job.py --LOOKBACK_DAYS {days} "
-            f"--REPORT_DATE {yesterday}")
-        backfill_exit, backfill_errors = _run_job_with_progress(
-            aws, base + ["--LOOKBACK_DAYS", str(days), "--REPORT_DATE", yesterday.isoformat()],
-            dt.datetime.combine(yesterday, dt.time(23, 59)), days * len(REGIONS) * 3, say, "backfill")
-        steps.append(Step("backfill", time.monotonic() - mark, f"exit {backfill_exit}"))
-        say(f"      exit status {backfill_exit} ({steps[-1].seconds:.0f}s)")
-        if backfill_exit != 0:
-            raise DemoError(f"The backfill failed (exit status {backfill_exit}):\n{backfill_errors}")
-
-        mark = time.monotonic()
-        aws.emulator.settle(seed=8)
-        _seed(aws, accounts, today, 1, **volume)
-        aws.emulator.set_faults(denied=[list(DENIED)])
-        say(f"[5/6] tonight's run (--LOOKBACK_DAYS 3): {DENIED[1]} is denied in {DENIED[0]} "
-            "(a service control policy)")
-        nightly_exit, nightly_errors = _run_job_with_progress(
-            aws, base + ["--LOOKBACK_DAYS", "3"], dt.datetime.combine(today, dt.time(23, 59)),
-            3 * len(REGIONS) * 3, say, "tonight")
-        aws.emulator.set_faults()
-        steps.append(Step("tonight's run", time.monotonic() - mark, f"exit {nightly_exit}"))
-        first_error = next((l for l in nightly_errors.splitlines() if l.startswith("backup-report:")), "")
-        say(f"      exit status {nightly_exit}: {first_error or 'ok'}")
-        say(f"      the {DENIED[0]} copy jobs already reported were kept; report_runs records the failure")
-
-        mark = time.monotonic()
-        say(f"[6/6] every saved query of sql/, answered locally with current_date = {today}")
+        window = [today - dt.timedelta(days=n) for n in (2, 1, 0)]
+        window = [d for d in window if d >= yesterday - dt.timedelta(days=days - 1)]
+        # The clock moves on a day: yesterday's last jobs have finished, today's are listed.
+        aws.emulator.generate(story_spec(accounts, yesterday, 1, _clock(today), incident, **volume))
+        seeded += sum(aws.emulator.generate(story_spec(accounts, today, 1, _clock(today), incident, **volume)).values())
         engine = LocalAthena(DATABASE, today=today)
+        before = _denied_rows(engine, window)
+        listed = {d: len(list(synthetic.iter_jobs(story_spec(accounts, d, 1, _clock(today), incident, **volume),
+                                                  "copy", DENIED[0], d))) for d in window}
+        aws.emulator.set_faults(denied=[list(DENIED)])
+        say(f"[3/6] tonight's run (--LOOKBACK_DAYS {len(window)}): {DENIED[1]} is denied in {DENIED[0]} "
+            "(a service control policy)")
+        nightly = run_job_with_progress(
+            aws, ["--REPORT_BUCKET", BUCKET, "--MANAGEMENT_ROLE_ARN", ROLE_ARN, "--GLUE_DATABASE", DATABASE,
+                  "--REGIONS", ",".join(REGIONS), "--LOOKBACK_DAYS", str(len(window)), "--JOB_RUN_ID", "demo-tonight"],
+            _clock(today), len(window) * len(REGIONS) * 3, say, "tonight", output)
+        aws.emulator.set_faults()
+        steps.append(Step("tonight's run", time.monotonic() - mark, f"exit {nightly.exit_status}"))
+        engine = LocalAthena(DATABASE, today=today)  # a fresh engine: no cached objects of the old rows
+        after = _denied_rows(engine, window)
+        ledger_frame = engine.run("select succeeded, count(*) as slices from report_runs "
+                                  "where run_id = 'demo-tonight' group by succeeded").frame
+        ledger = {("succeeded" if bool(r.succeeded) else "failed"): int(r.slices)
+                  for r in ledger_frame.itertuples(index=False)}
+        story = FailureStory(DENIED[0], DENIED[1], window, before, after, listed, ledger)
+
+        say(f"[4/6] what tonight's run did, measured (its whole log: {output}/tonight-job.stdout.log and "
+            f"{output}/tonight-job.stderr.log)")
+        say(f"      exit status {nightly.exit_status}; its last line: {nightly.summary}")
+        say(f"      the error, whole: {nightly.error or '(none)'}")
+        say(f"      report_runs for run demo-tonight: {ledger.get('succeeded', 0)} slice(s) succeeded, "
+            f"{ledger.get('failed', 0)} failed (the progress bar counted {nightly.failed} failed + "
+            f"{nightly.skipped} skipped)")
+        say(f"      copy jobs of {DENIED[0]} in the report, per day: before the run -> after it "
+            f"(AWS Backup lists now)")
+        for d in window:
+            kept = "kept" if before[d] == after[d] else "CHANGED"
+            say(f"        {d}: {before[d]} -> {after[d]} rows ({kept}; {listed[d]} listed by AWS Backup, "
+                "not fetched)")
+        say("      10_report_completeness (below) lists these slices as FAILED until a run fetches them")
+
+        mark = time.monotonic()
+        say(f"[5/6] every saved query of sql/, answered locally with current_date = {today}")
         queries = list_queries()
         answers: Dict[str, QueryResult] = {}
         for saved in queries:
@@ -233,7 +367,7 @@ def run_demo(output_dir: str = "demo-output", days: int = 30, today: Optional[dt
             answers[saved.name] = result
             (output / f"{saved.name}.csv").write_text(format_csv(result.frame), encoding="utf-8")
             say()
-            say(f"== {saved.name}: {saved.question}")
+            say(f"== {saved.name}: {saved.describe()}")
             say(f"   {result.summary()}")
             say("   " + format_table(result.frame, max_rows=rows_shown, max_cell=36).replace("\n", "\n   "))
         steps.append(Step("saved queries", time.monotonic() - mark, f"{len(queries)} queries"))
@@ -242,13 +376,34 @@ def run_demo(output_dir: str = "demo-output", days: int = 30, today: Optional[dt
 
     result = DemoResult(output_dir=output, html_path=output / "index.html", today=today, accounts=accounts,
                         jobs_seeded=seeded, answers=answers, queries={q.name: q for q in queries}, steps=steps,
-                        backfill_exit=backfill_exit, nightly_exit=nightly_exit, nightly_error=first_error)
+                        backfill_exit=backfill.exit_status, nightly_exit=nightly.exit_status,
+                        nightly_error=nightly.error, backfill=backfill, nightly=nightly, story=story,
+                        incident=incident)
     result.seconds = time.monotonic() - started
     result.html_path.write_text(render_html(result), encoding="utf-8")
     say()
-    say(f"Done in {result.seconds:.0f}s; local servers stopped. Summary: {result.html_path} "
-        f"(and one CSV per query in {output}/)")
+    say(f"[6/6] done in {result.seconds:.0f}s; local servers stopped. Summary: {result.html_path} "
+        f"(one CSV per query and the job logs in {output}/)")
+    for line in next_steps():
+        say(line)
     return result
+
+
+def next_steps() -> List[str]:
+    """The demo's last lines: how to get ``backup-report`` on the PATH and keep exploring."""
+    lines = ["", "To keep exploring:"]
+    if sys.prefix != getattr(sys, "base_prefix", sys.prefix):  # the demo ran in a virtualenv
+        venv = Path(sys.prefix)
+        try:
+            venv = venv.relative_to(Path.cwd())
+        except ValueError:
+            pass
+        lines.append(f"  source {venv}/bin/activate            # puts backup-report on the PATH")
+    lines += ["  backup-report local up --demo-org        # the demo's local AWS again, kept until Ctrl-C;",
+              "                                           # it prints export lines: paste them in another shell",
+              "  backup-report queries                    # the saved queries",
+              "  backup-report query failed_backup_jobs --local --param days=7"]
+    return lines
 
 
 # --------------------------------------------------------------------------- HTML
@@ -332,24 +487,49 @@ max-width:420px;overflow:hidden;text-overflow:ellipsis}th{background:#f5f5f5}td.
 """
 
 
+def _run_item(title: str, run: Optional[JobRun], exit_status: int, error: str = "") -> str:
+    status = f'<span class="{"ok" if exit_status == 0 else "bad"}">{exit_status}</span>'
+    logs = ""
+    if run is not None and run.log_paths:
+        logs = " &middot; its log: " + ", ".join(f'<a href="{_esc(p.name)}">{_esc(p.name)}</a>' for p in run.log_paths)
+    summary = f"<br><code>{_esc(run.summary)}</code>" if run is not None and run.summary else ""
+    told = f'<br><span class="bad">{_esc(error)}</span>' if error else ""
+    return f"<li>{_esc(title)}: exit status {status}{logs}{summary}{told}</li>"
+
+
+def _story_html(story: FailureStory) -> str:
+    """Tonight's denied slice, measured: rows before and after, what the ledger recorded."""
+    rows = "".join(f"<tr><td>{_esc(d)}</td><td class=\"num\">{story.rows_before[d]}</td><td class=\"num\">"
+                   f"{story.rows_after[d]}</td><td class=\"num\">{story.listed_by_api[d]}</td></tr>"
+                   for d in story.days)
+    return (f"<h2>Tonight's failure, measured</h2><p>{_esc(story.operation)} was denied in {_esc(story.region)}. "
+            f"The copy jobs of {_esc(story.region)} in the report, per day, before and after the failed run "
+            "(and what AWS Backup listed, but the job could not fetch):</p>"
+            "<table><thead><tr><th>report_date</th><th>rows before</th><th>rows after</th><th>listed by AWS Backup"
+            f"</th></tr></thead><tbody>{rows}</tbody></table>"
+            f'<p class="note">report_runs for run demo-tonight: {story.ledger.get("succeeded", 0)} slice(s) '
+            f'succeeded, {story.ledger.get("failed", 0)} failed. Which slices are still missing: '
+            '<a href="#10_report_completeness">10_report_completeness</a>.</p>')
+
+
 def render_html(result: DemoResult) -> str:
     """The self-contained summary page (inline CSS and SVG only)."""
     answers = result.answers
     daily = answers.get("02_daily_status_counts")
     failures = answers.get("01_failed_backup_jobs")
     parts = ["<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\">",
-             "<title>backup-report demo</title>", f"<style>{_CSS}</style></head><body>",
+             f"<title>backup-report demo: the AWS Backup jobs of the demo organisation as of {_esc(result.today)}"
+             "</title>", f"<style>{_CSS}</style></head><body>",
              "<h1>backup-report: the demo organisation's AWS Backup jobs</h1>",
              f'<p class="note">current_date = {_esc(result.today)}; {len(result.accounts)} accounts, regions '
              f'{_esc(", ".join(REGIONS))}; {result.jobs_seeded:,} synthetic jobs; generated in '
              f'{result.seconds:.0f}s by <code>scripts/demo.sh</code>, entirely local (moto + the AWS Backup '
              f'emulator).</p>',
-             "<h2>Runs</h2><ul>",
-             f'<li>Backfill (<code>--LOOKBACK_DAYS 30</code>, last night): exit status '
-             f'<span class="{"ok" if result.backfill_exit == 0 else "bad"}">{result.backfill_exit}</span></li>',
-             f'<li>Tonight (<code>--LOOKBACK_DAYS 3</code>, {_esc(DENIED[1])} denied in {_esc(DENIED[0])}): exit '
-             f'status <span class="{"ok" if result.nightly_exit == 0 else "bad"}">{result.nightly_exit}</span>'
-             f" &mdash; {_esc(result.nightly_error)}</li></ul>"]
+             "<h2>Runs</h2><ul>", _run_item("Backfill, last night", result.backfill, result.backfill_exit),
+             _run_item(f"Tonight, {DENIED[1]} denied in {DENIED[0]}", result.nightly, result.nightly_exit,
+                       result.nightly_error), "</ul>"]
+    if result.story is not None:
+        parts.append(_story_html(result.story))
     if daily is not None:
         parts += ["<h2>Backup jobs per day and status (last 30 days)</h2>",
                   status_chart_svg(daily.frame, "backup"),
@@ -362,7 +542,7 @@ def render_html(result: DemoResult) -> str:
     for name, answer in answers.items():
         saved = result.queries[name]
         parts += [f'<h3 id="{_esc(name)}">{_esc(name)}</h3>',
-                  f"<p><b>{_esc(saved.question)}</b><br><span class=\"note\">For: {_esc(saved.audience)} &middot; "
+                  f"<p><b>{_esc(saved.describe())}</b><br><span class=\"note\">For: {_esc(saved.audience)} &middot; "
                   f"reads {_esc(saved.header.get('tables', ''))}</span></p>",
                   f'<p class="note">{_esc(answer.summary())} &middot; <a href="{_esc(name)}.csv">{_esc(name)}.csv</a>'
                   f"</p>", html_table(answer.frame)]

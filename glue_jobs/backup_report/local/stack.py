@@ -20,6 +20,7 @@ from typing import Dict, List, Mapping, Optional, Sequence, Tuple
 
 import boto3
 
+from ..resources import entry_script
 from .backup_emulator import EmulatorClient
 
 #: moto's default account: the management account of the local organisation.
@@ -27,8 +28,10 @@ MANAGEMENT_ACCOUNT_ID = "123456789012"
 #: The role the job assumes in the management account (moto's STS lets it).
 ROLE_ARN = f"arn:aws:iam::{MANAGEMENT_ACCOUNT_ID}:role/BackupReportRead"
 REGION = "us-east-1"
-#: The Glue entry script; the package sits next to it in a checkout.
-ENTRY_SCRIPT = Path(__file__).resolve().parents[2] / "backup_report_job.py"
+#: The Glue entry script: the checkout's, or the copy an installed distribution carries.
+ENTRY_SCRIPT = entry_script()
+#: The folder that holds the ``backup_report`` package (``glue_jobs/`` or site-packages).
+PACKAGE_ROOT = Path(__file__).resolve().parents[2]
 #: Dummy credentials: the local services accept any, and real AWS rejects these.
 CREDENTIALS = {"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing"}
 
@@ -86,9 +89,10 @@ class LocalAws:
     ``start_emulator()`` start one each, and leave this process's environment alone.
     """
 
-    def __init__(self, region: str = REGION, quiet: bool = True):
+    def __init__(self, region: str = REGION, quiet: bool = True, moto_port: int = 0, backup_port: int = 0):
         self.region = region
         self.quiet = quiet
+        self.moto_port, self.backup_port = moto_port, backup_port  # 0: any free port
         self._procs: List[subprocess.Popen] = []
         self.moto_url = ""
         self.backup_url = ""
@@ -122,9 +126,11 @@ class LocalAws:
         """moto's server (S3, Glue, STS, Organizations, EC2, Athena); returns its URL."""
         if not self.moto_url:
             out = subprocess.DEVNULL if self.quiet else None
-            port = free_port()
-            moto = subprocess.Popen([sys.executable, "-m", "moto.server", "-H", "127.0.0.1", "-p", str(port)],
-                                    stdout=out, stderr=out)
+            port = self.moto_port or free_port()
+            # moto's server, its organisation's management account named "management" (moto_server.py)
+            env = dict(os.environ, PYTHONPATH=os.pathsep.join([str(PACKAGE_ROOT)] + sys.path))
+            moto = subprocess.Popen([sys.executable, "-m", "backup_report.local.moto_server", "-H", "127.0.0.1",
+                                     "-p", str(port)], stdout=out, stderr=out, env=env)
             self._procs.append(moto)
             _wait_until_up(f"http://127.0.0.1:{port}/moto-api/", moto, "moto server")
             self.moto_url = f"http://127.0.0.1:{port}"
@@ -136,9 +142,9 @@ class LocalAws:
             out = subprocess.DEVNULL if self.quiet else None
             folder = Path(tempfile.mkdtemp(prefix="backup-emulator-"))
             port_file = folder / "port"
-            env = dict(os.environ, PYTHONPATH=os.pathsep.join([str(ENTRY_SCRIPT.parent)] + sys.path))
+            env = dict(os.environ, PYTHONPATH=os.pathsep.join([str(PACKAGE_ROOT)] + sys.path))
             emulator = subprocess.Popen(
-                [sys.executable, "-m", "backup_report.local.backup_emulator", "--port", "0",
+                [sys.executable, "-m", "backup_report.local.backup_emulator", "--port", str(self.backup_port),
                  "--management-account-id", MANAGEMENT_ACCOUNT_ID, "--port-file", str(port_file)],
                 stdout=out, stderr=out, env=env)
             self._procs.append(emulator)
@@ -159,6 +165,10 @@ class LocalAws:
         for name in [n for n in os.environ if n.startswith("AWS_")]:
             del os.environ[name]
         os.environ.update(self.env)
+
+    def alive(self) -> bool:
+        """Whether every process started here still runs."""
+        return bool(self._procs) and all(proc.poll() is None for proc in self._procs)
 
     def stop(self) -> None:
         """Stop every process started here (the URLs are forgotten)."""

@@ -168,7 +168,13 @@ def default_accounts(n: int = 5, management_account_id: str = DEFAULT_MANAGEMENT
 
 @dataclass
 class OrgSpec:
-    """What to generate: accounts, regions, days, jobs per day and region, seed."""
+    """What to generate: accounts, regions, days, jobs per day and region, seed.
+
+    ``story`` (the demo's organisation) trades the per-chunk coverage for a believable month:
+    see :func:`story_props`. ``incident`` (story only): ``(account id, first day, days)`` whose
+    backups all fail. ``now`` (any mode): the simulated clock; no job is created after it, and
+    a job that would finish after it is still ``RUNNING``.
+    """
 
     accounts: List[Tuple[str, str]] = field(default_factory=lambda: default_accounts(5))
     regions: List[str] = field(default_factory=lambda: list(DEFAULT_REGIONS))
@@ -178,6 +184,9 @@ class OrgSpec:
     copy_jobs_per_day: int = 50  # per region
     restore_jobs_per_day: int = 50  # per region
     seed: int = 0
+    story: bool = False
+    incident: Optional[Tuple[str, date, int]] = None
+    now: Optional[datetime] = None
 
     def __post_init__(self) -> None:
         self.accounts = [(str(a), str(n)) for a, n in self.accounts]
@@ -195,6 +204,14 @@ class OrgSpec:
                 raise ValueError(f"OrgSpec.{name} must be >= 0")
             setattr(self, name, int(getattr(self, name)))
         self.seed = int(self.seed)
+        self.story = bool(self.story)
+        if self.incident is not None:
+            account, first, days = self.incident
+            self.incident = (str(account), date.fromisoformat(first) if isinstance(first, str) else first, int(days))
+        if isinstance(self.now, str):
+            self.now = datetime.fromisoformat(self.now.replace("Z", "+00:00"))
+        if self.now is not None and self.now.tzinfo is None:
+            self.now = self.now.replace(tzinfo=timezone.utc)
 
     @property
     def account_ids(self) -> List[str]:
@@ -216,7 +233,10 @@ class OrgSpec:
         return {"accounts": [list(a) for a in self.accounts], "regions": list(self.regions),
                 "first_day": self.first_day.isoformat(), "days": self.days,
                 "backup_jobs_per_day": self.backup_jobs_per_day, "copy_jobs_per_day": self.copy_jobs_per_day,
-                "restore_jobs_per_day": self.restore_jobs_per_day, "seed": self.seed}
+                "restore_jobs_per_day": self.restore_jobs_per_day, "seed": self.seed, "story": self.story,
+                "incident": None if self.incident is None else [self.incident[0], self.incident[1].isoformat(),
+                                                                 self.incident[2]],
+                "now": None if self.now is None else self.now.isoformat()}
 
     def to_json(self) -> str:
         return json.dumps(self.to_dict(), sort_keys=True)
@@ -224,7 +244,7 @@ class OrgSpec:
     @classmethod
     def from_dict(cls, data: Dict[str, Any]) -> "OrgSpec":
         known = {"accounts", "regions", "first_day", "days", "backup_jobs_per_day", "copy_jobs_per_day",
-                 "restore_jobs_per_day", "seed"}
+                 "restore_jobs_per_day", "seed", "story", "incident", "now"}
         unknown = set(data) - known
         if unknown:
             raise ValueError(f"unknown OrgSpec fields: {sorted(unknown)}")
@@ -442,6 +462,103 @@ COVERAGE_RESTORE: Tuple[Dict[str, Any], ...] = (
 COVERAGE = {"backup": COVERAGE_BACKUP, "copy": COVERAGE_COPY, "restore": COVERAGE_RESTORE}
 
 
+# --------------------------------------------------------------------------- the story (the demo's month)
+#
+# A believable organisation rather than a test bench: each resource of a pool (a few per
+# account and region) is backed up once a day in its plan's window and a few percent of those
+# backups fail; one account's backups all fail for two days (``OrgSpec.incident``, a KMS key
+# disabled); copies follow the day's completed backups; restore tests mostly pass; the two
+# resources per account and region that only ever fail (coverage) stay, so that the resources
+# without a recent success are a handful, each with a reason.
+
+#: Chance of each outcome of a pool backup that is not part of the incident.
+STORY_BACKUP_OUTCOMES = (("FAILED", 0.015), ("EXPIRED", 0.004), ("ABORTED", 0.003), ("ISSUE", 0.02))
+INCIDENT_MESSAGE = _FAIL_MESSAGES[4]  # a KMS key disabled: every backup of the account fails
+
+
+def _pool_range(spec: OrgSpec, job_type: str) -> range:
+    """The job indices of a story chunk after its coverage jobs: ``jobs_per_day`` in all."""
+    low = len(COVERAGE[job_type])
+    always = sum(1 for props in COVERAGE[job_type] if "failing" in props)
+    return range(low, low + max(spec.jobs_per_day(job_type) - always, 0))
+
+
+def pool_resource(spec: OrgSpec, region: str, p: int) -> _Resource:
+    """Resource ``p`` of the region's pool: accounts in turn, each account's resources in order."""
+    accounts = spec.account_ids
+    account = accounts[p % len(accounts)]
+    resources = _env(spec.seed, account, region).resources
+    return resources[(p // len(accounts)) % len(resources)]
+
+
+def pool_size(spec: OrgSpec) -> int:
+    """How many distinct resources a region's pool backs up every day."""
+    n = len(_pool_range(spec, "backup"))
+    return min(n, len(spec.accounts) * 30)
+
+
+def in_incident(spec: OrgSpec, account: str, day: date) -> bool:
+    """Whether ``account``'s backups all fail on ``day`` (the story's incident)."""
+    if not spec.story or spec.incident is None:
+        return False
+    who, first, days = spec.incident
+    return account == who and first <= day < first + timedelta(days=days)
+
+
+def story_props(spec: OrgSpec, job_type: str, region: str, day: date, p: int, r: random.Random
+                ) -> Dict[str, Any]:
+    """The properties of slot ``p`` of a story chunk."""
+    x = r.random()
+    if job_type == "backup":
+        p = p % max(pool_size(spec), 1)  # more slots than resources: the pool again (hourly plans)
+        res = pool_resource(spec, region, p)
+        props: Dict[str, Any] = {"pool": p, "at": "window", "offset": (p * 53_000) % 3_600_000 + r.randrange(600_000)}
+        if in_incident(spec, res.account, day):
+            return dict(props, state="FAILED", msg=INCIDENT_MESSAGE[0].format(account=res.account, region=region),
+                        cat=INCIDENT_MESSAGE[1])
+        for outcome, chance in STORY_BACKUP_OUTCOMES:
+            if x < chance:
+                if outcome == "ISSUE":
+                    return dict(props, state="COMPLETED", issue=True)
+                if outcome == "FAILED" and r.random() < 0.3:  # now and then a message that stresses CSV
+                    return dict(props, state="FAILED", msg=SPECIAL_MESSAGES[r.randrange(len(SPECIAL_MESSAGES))],
+                                cat="INTERNAL_ERROR")
+                return dict(props, state=outcome) if outcome == "FAILED" else dict(
+                    props, state=outcome, msg=("The backup job did not start within the start window."
+                                               if outcome == "EXPIRED" else "Backup job was stopped by the user."),
+                    cat=outcome)
+            x -= chance
+        return dict(props, state="COMPLETED")
+    if job_type == "copy":
+        dest = ("region", "region", "account", "both")[r.randrange(4)]
+        return {"state": "FAILED" if x < 0.02 else "COMPLETED", "dest": dest}
+    res_p = r.randrange(max(pool_size(spec), 1))
+    if x < 0.7:  # a restore test: it mostly passes
+        state = "FAILED" if r.random() < 0.03 else "COMPLETED"
+        props = {"state": state, "pool": res_p, "testing": r.randrange(2)}
+        if state == "COMPLETED":
+            v = r.random()
+            props["validation"] = "SUCCESSFUL" if v < 0.95 else ("FAILED" if v < 0.98 else "TIMED_OUT")
+            props["deletion"] = "SUCCESSFUL"
+        return props
+    y = r.random()  # an ad-hoc restore
+    return {"state": "COMPLETED" if y < 0.95 else ("FAILED" if y < 0.99 else "ABORTED"), "pool": res_p}
+
+
+def _as_of(job: Dict[str, Any], now: float, job_type: str) -> Dict[str, Any]:
+    """``job`` as listed at ``now``: still RUNNING when it completes later."""
+    completion = job.get("CompletionDate")
+    if completion is None or completion <= now:
+        return job
+    out = {k: v for k, v in job.items() if k not in (
+        "CompletionDate", "MessageCategory", "StatusMessage", "ValidationStatus", "ValidationStatusMessage",
+        "DeletionStatus", "DeletionStatusMessage", "CreatedResourceArn", "RecoveryPointLifecycle")}
+    out[STATUS_FIELD[job_type]] = "RUNNING"
+    if "PercentDone" in out:
+        out["PercentDone"] = "50.00%" if job_type == "restore" else "50.0"
+    return out
+
+
 # --------------------------------------------------------------------------- chunk builders
 
 
@@ -465,6 +582,11 @@ class _Chunk:
         self.cover = COVERAGE[job_type]
         self._backup_chunk: Optional[_Chunk] = None
         self._cache: Dict[int, Dict[str, Any]] = {}
+        # Story: no coverage but the resources that only ever fail; then one job per slot of
+        # the pool (a backup per pool resource, a copy or a restore of one).
+        self.indices = list(range(self.count)) if not spec.story else \
+            [k for k, props in enumerate(self.cover) if "failing" in props] + \
+            list(_pool_range(spec, job_type))
 
     # -- shared helpers
     def _rng(self, i: int) -> random.Random:
@@ -478,6 +600,8 @@ class _Chunk:
 
     def _created_ms(self, props: Dict[str, Any], r: random.Random) -> int:
         at = props.get("at")
+        if at == "window":  # a backup plan's daily window, from 05:00 UTC
+            return self.day_ms + 5 * 3_600_000 + props["offset"]
         if at == "start":
             return self.day_ms + 500
         if at == "end":
@@ -506,12 +630,19 @@ class _Chunk:
         return job
 
     def jobs(self) -> Iterator[Dict[str, Any]]:
-        for i in range(self.count):
-            yield self.build(i)
+        now = None if self.spec.now is None else self.spec.now.timestamp()
+        for i in self.indices:
+            job = self.build(i)
+            if now is None:
+                yield job
+            elif job["CreationDate"] <= now:  # nothing created after the clock
+                yield _as_of(job, now, self.job_type)
 
     def _props(self, i: int, r: random.Random) -> Dict[str, Any]:
         if i < len(self.cover):
             return self.cover[i]
+        if self.spec.story:
+            return story_props(self.spec, self.job_type, self.region, self.day, i - len(self.cover), r)
         return self._random_props(r)
 
     def _random_props(self, r: random.Random) -> Dict[str, Any]:
@@ -570,8 +701,13 @@ class _Chunk:
         env = _env(self.spec.seed, account, region)
         state = props["state"]
 
+        if "pool" in props:
+            res = pool_resource(self.spec, region, props["pool"])
+            account, env = res.account, _env(self.spec.seed, res.account, region)
         if "failing" in props:
             res = env.failing[props["failing"]]
+        elif "pool" in props:
+            pass
         elif "parent" in props:
             res = env.stacks[i % len(env.stacks)]
         elif "rtype" in props:
@@ -668,6 +804,9 @@ class _Chunk:
         """A completed backup job of the same region and day to copy, and the copy's creation (ms)."""
         n = self.spec.backup_jobs_per_day
         low = len(COVERAGE_BACKUP)
+        if self.spec.story:  # the pool's daily backups
+            pool = _pool_range(self.spec, "backup")
+            low, n = pool.start, pool.stop
         if n <= low:
             return None
         if self._backup_chunk is None:
@@ -801,7 +940,10 @@ class _Chunk:
         region = self.region
         env = _env(self.spec.seed, account, region)
         state = props["state"]
-        if "parent" in props:
+        if "pool" in props:
+            res = pool_resource(self.spec, region, props["pool"])
+            account, env = res.account, _env(self.spec.seed, res.account, region)
+        elif "parent" in props:
             res = env.stacks[i % len(env.stacks)]
         elif parent is not None:
             res = env.resources[i % len(env.resources)]

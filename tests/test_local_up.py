@@ -1,0 +1,192 @@
+"""A local AWS you can keep (``backup-report local up``), ``query --local`` that never reaches for a
+real account, and queries that say what they did."""
+from __future__ import annotations
+
+import os
+import queue
+import re
+import shlex
+import signal
+import subprocess
+import sys
+import threading
+import time
+from typing import Dict, List
+
+import boto3
+import pytest
+
+from backup_report import cli
+from backup_report.local.stack import free_port
+from backup_report.queries import find_query
+
+from .builders import TODAY
+
+
+def _two_free_ports() -> int:
+    for _ in range(50):
+        port = free_port()
+        if port < 65535:
+            try:
+                import socket
+
+                with socket.socket() as sock:
+                    sock.bind(("127.0.0.1", port + 1))
+                return port
+            except OSError:
+                continue
+    raise RuntimeError("no two consecutive free ports")
+
+
+def _clean_env() -> Dict[str, str]:
+    """This process's environment without any AWS_* setting (what a fresh shell has)."""
+    return {k: v for k, v in os.environ.items() if not k.startswith("AWS_") and k != "BACKUP_REPORT_DATABASE"}
+
+
+def _pasted(env: Dict[str, str], lines: List[str]) -> Dict[str, str]:
+    """``env`` after a shell ran the printed ``unset`` / ``export`` lines."""
+    env = dict(env)
+    for line in lines:
+        words = shlex.split(line)
+        if words[0] == "unset":
+            for name in words[1:]:
+                env.pop(name, None)
+        elif words[0] == "export":
+            for pair in words[1:]:
+                name, _, value = pair.partition("=")
+                env[name] = value
+    return env
+
+
+def test_query_local_refuses_without_a_local_endpoint(monkeypatch, capsys):
+    monkeypatch.delenv("AWS_ENDPOINT_URL")
+    assert cli.main(["query", "failed_backup_jobs", "--local"]) == 1
+    out, err = capsys.readouterr()
+    assert out == "" and err == ("backup-report: error: --local needs a local AWS, and AWS_ENDPOINT_URL is not set: "
+                                 "start one with `backup-report local up --demo-org` and paste the export lines it "
+                                 "prints\n")
+    monkeypatch.setenv("AWS_ENDPOINT_URL", "https://s3.eu-west-1.amazonaws.com")
+    assert cli.main(["query", "failed_backup_jobs", "--local"]) == 1
+    assert "AWS_ENDPOINT_URL=https://s3.eu-west-1.amazonaws.com is not on this machine" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("url, local", [("http://127.0.0.1:4580", True), ("http://localhost:5000", True),
+                                        ("http://[::1]:4580", True), ("http://127.8.9.10:1", True),
+                                        ("http://10.0.0.1:4580", False), ("https://athena.amazonaws.com", False),
+                                        ("", False)])
+def test_a_local_endpoint_is_a_loopback_one(monkeypatch, url, local):
+    monkeypatch.setenv("AWS_ENDPOINT_URL", url)
+    assert bool(cli.loopback_endpoint()) is local
+
+
+def test_athena_with_a_local_endpoint_names_the_missing_workgroup_not_a_key_error(local_aws, capsys):
+    """moto's Athena answers GetWorkGroup of an unknown workgroup with {"WorkGroup": null}, on which
+    awswrangler fails with KeyError: 'WorkGroup'; the CLI names the workgroup and the --local hint."""
+    answer = boto3.client("athena").get_work_group(WorkGroup="backup-report")
+    assert "WorkGroup" not in answer  # the cause, as moto answers it today
+    assert cli.main(["query", "failed_backup_jobs", "--today", str(TODAY)]) == 1
+    out, err = capsys.readouterr()
+    assert out == "" and len(err.splitlines()) == 1 and "KeyError" not in err
+    assert err.startswith("backup-report: error: Athena workgroup backup-report does not exist in us-east-1: "
+                          "deploy the reporting stack")
+    assert f"AWS_ENDPOINT_URL points at {local_aws['AWS_ENDPOINT_URL']}" in err and "add --local" in err
+
+
+def test_out_of_range_parameters_are_refused_with_the_range(capsys):
+    assert cli.main(["query", "failed_backup_jobs", "--param", "days=0"]) == 1
+    assert capsys.readouterr().err == ("backup-report: error: --param days=0 is out of range: days must be 1..3650 "
+                                       "(default 2)\n")
+    assert cli.main(["query", "resources_without_recent_success", "--param", "stale_days=4000"]) == 1
+    assert "stale_days must be 1..3650" in capsys.readouterr().err
+
+
+def test_every_parameter_of_every_saved_query_declares_its_range():
+    from backup_report.queries import list_queries
+
+    for saved in list_queries():
+        for param in saved.parameters.values():
+            assert param.minimum is not None and param.maximum is not None, f"{saved.name}: {param.name}"
+            assert param.minimum <= int(param.default) <= param.maximum, f"{saved.name}: {param.name}"
+
+
+def test_the_question_says_what_the_parameters_made_of_it():
+    saved = find_query("failed_copy_jobs")
+    assert "in the last 7 days" in saved.question and "/*" not in saved.question
+    assert "in the last 14 days" in saved.describe({"days": "14"})
+    stale = find_query("resources_without_recent_success")
+    assert "in the last 5 days" in stale.describe({"stale_days": "5"})
+    assert "in the last 1 day," in stale.describe({"stale_days": "1"})
+
+
+def test_queries_exits_non_zero_when_it_finds_none(tmp_path, monkeypatch, capsys):
+    monkeypatch.setenv("BACKUP_REPORT_SQL_DIR", str(tmp_path))
+    assert cli.main(["queries"]) == 1
+    out, err = capsys.readouterr()
+    assert out == "" and err.startswith(f"backup-report: error: No saved queries in {tmp_path}: reinstall")
+
+
+def test_local_up_keeps_a_local_aws_that_the_printed_commands_use(tmp_path):
+    port = _two_free_ports()
+    proc = subprocess.Popen([sys.executable, "-m", "backup_report.cli", "local", "up", "--demo-org", "--days", "2",
+                             "--port", str(port)], env=_clean_env(), stdout=subprocess.PIPE,
+                            stderr=subprocess.STDOUT, text=True, cwd=str(tmp_path))
+    lines: "queue.Queue[str]" = queue.Queue()
+    threading.Thread(target=lambda: [lines.put(line) for line in proc.stdout], daemon=True).start()
+    seen: List[str] = []
+    try:
+        deadline = time.monotonic() + 300
+        while not any(line.startswith("Ctrl-C stops") for line in seen):
+            assert time.monotonic() < deadline and proc.poll() is None, "".join(seen)
+            try:
+                seen.append(lines.get(timeout=1))
+            except queue.Empty:
+                pass
+        text = "".join(seen)
+        assert "organisation: 12 accounts (management + 11 members)" in text
+        assert re.search(r"run demo-backfill succeeded: \d+ slice\(s\) written, 0 failed, 0 skipped", text), text
+        shell = [line.strip() for line in seen if line.strip().startswith(("export ", "unset "))]
+        env = _pasted(dict(_clean_env(), AWS_PROFILE="someone-real"), shell)
+        assert env["AWS_ENDPOINT_URL"] == f"http://127.0.0.1:{port}"
+        assert env["AWS_ENDPOINT_URL_BACKUP"] == f"http://127.0.0.1:{port + 1}"
+        assert env["AWS_REGION"] == env["AWS_DEFAULT_REGION"] == "us-east-1"
+        assert env["AWS_ACCESS_KEY_ID"] == "testing" and env["BACKUP_REPORT_DATABASE"] == "backup_report_demo"
+        assert "AWS_PROFILE" not in env
+
+        examples = [line.strip() for line in seen if line.strip().startswith("backup-report ")]
+        for command in [c for c in examples if " query " in f" {c} " or c.split()[1] in ("queries", "run")]:
+            argv = shlex.split(command)
+            result = subprocess.run([sys.executable, "-m", "backup_report.cli", *argv[1:]], env=env,
+                                    capture_output=True, text=True, timeout=300, cwd=str(tmp_path))
+            assert result.returncode == 0, f"{command}\n{result.stdout[-2000:]}\n{result.stderr[-2000:]}"
+            if argv[1] == "query" and argv[2] == "failed_backup_jobs":
+                assert result.stdout.startswith("-- Which backup jobs failed") and "always-failing" in result.stdout
+            if argv[1] == "run":
+                assert "succeeded: 27 slice(s) written" in result.stdout
+        assert any(c.startswith("backup-report doctor ") for c in examples)
+
+        proc.send_signal(signal.SIGINT)
+        assert proc.wait(30) == 0
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+    rest = []
+    while not lines.empty():
+        rest.append(lines.get())
+    assert "Local AWS stopped." in "".join(rest)
+    with pytest.raises(OSError):  # nothing listens any more
+        import urllib.request
+
+        urllib.request.urlopen(f"http://127.0.0.1:{port}/moto-api/", timeout=2)
+
+
+def test_local_up_refuses_a_port_in_use(capsys):
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        sock.listen()
+        port = sock.getsockname()[1]
+        assert cli.main(["local", "up", "--port", str(port)]) == 1
+    err = capsys.readouterr().err
+    assert err.startswith(f"backup-report: error: Port {port}") and "on 127.0.0.1 is in use" in err
