@@ -15,7 +15,7 @@ Sections:
   zero included), its ``QueryString`` exactly the file's text;
 * ``python-modules``: the Glue job's ``--additional-python-modules``, the pins of
   ``glue_jobs/requirements-glue.txt``;
-* ``quicksight-datasets``: the QuickSight datasets over ``backup_jobs`` and ``report_runs``,
+* ``quicksight-datasets``: the QuickSight datasets over ``backup_jobs``, ``report_runs`` and ``alerts``,
   their columns and types from ``glue_jobs/backup_report/schema.py``.
 """
 from __future__ import annotations
@@ -39,7 +39,7 @@ TEMPLATES_DIR = ROOT / "cloudformation"
 REQUIREMENTS = ROOT / "glue_jobs" / "requirements-glue.txt"
 
 #: Tables that get a QuickSight dataset.
-QUICKSIGHT_TABLES = ("backup_jobs", "report_runs")
+QUICKSIGHT_TABLES = ("backup_jobs", "report_runs", "alerts")
 #: Glue/Athena type -> QuickSight input column type.
 QUICKSIGHT_TYPES = {"string": "STRING", "bigint": "INTEGER", "timestamp": "DATETIME",
                     "date": "DATETIME", "boolean": "BOOLEAN"}

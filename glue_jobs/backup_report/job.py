@@ -17,9 +17,9 @@ from typing import List, Mapping, Optional, Sequence, Set, Tuple
 import boto3
 from botocore.exceptions import BotoCoreError, ClientError
 
-from . import aws, catalog, errors, fetch, ledger
+from . import aws, catalog, errors, fetch, ledger, notify
 from .arguments import Settings, parse_arguments, read_raw_arguments
-from .errors import BackupReportError, BucketError, PartialFailure
+from .errors import AlertError, BackupReportError, BucketError, PartialFailure
 from .ledger import SliceResult
 from .schema import ALL_TABLES, JOB_TABLES, JOB_TABLES_BY_TYPE, REPORT_RUNS, Table
 from .shape import shape_jobs
@@ -58,6 +58,7 @@ class RunReport:
     regions: Sequence[str]
     results: List[SliceResult]
     ledger_paths: List[str]
+    alerts: Optional[notify.Outcome] = None  # what was announced (notify.announce)
 
     @property
     def failures(self) -> Optional[str]:
@@ -112,6 +113,7 @@ def run_slice(client, session: boto3.Session, settings: Settings, table: Table, 
         log.error(SLICE_FAILED, table.job_type, region, day, result.error)
         return result
     result.counts = dict(writer.counts)
+    result.attention = list(writer.attention)
     log.info(SLICE_WRITTEN, table.job_type, region, day, sum(result.counts.values()))
     return result
 
@@ -287,7 +289,9 @@ def run(settings: Settings) -> RunReport:
     log.info("report_runs: %d slice row(s) written for %d report day(s)", len(results), len(paths))
     catalog.sync_partitions(session, settings.database, settings.bucket, settings.prefix, REPORT_RUNS,
                             settings.days)
-    return RunReport(settings, tuple(regions), results, paths)
+    # Once the reports are written: announce the new attention items (never raises for a channel).
+    announced = notify.announce(session, settings, tuple(regions), results)
+    return RunReport(settings, tuple(regions), results, paths, announced)
 
 
 class _ByLevel(logging.Handler):
@@ -369,6 +373,9 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
         results = report.results
         if report.failures:
             raise PartialFailure(failure_message(results))
+        if report.alerts is not None and report.alerts.failures:
+            raise AlertError("The reports were written, but announcing what needs attention failed: "
+                             + report.alerts.error)
         status = 0
     except BackupReportError as error:
         status = errors.report(error)

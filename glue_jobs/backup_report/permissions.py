@@ -25,7 +25,7 @@ MANAGEMENT_ACTIONS: FrozenSet[str] = frozenset({
     "ec2:DescribeRegions",
 })
 
-#: Calls the job's code makes with its own role (S3 reports, Glue catalog, STS).
+#: Calls the job's code makes with its own role (S3 reports, Glue catalog, STS, announcements).
 JOB_API_ACTIONS: FrozenSet[str] = frozenset({
     "sts:AssumeRole",
     # s3:ListBucket covers ListObjectsV2 and HeadBucket; s3:PutObject covers multipart uploads,
@@ -41,6 +41,12 @@ JOB_API_ACTIONS: FrozenSet[str] = frozenset({
     "glue:GetPartitions",
     "glue:BatchCreatePartition",
     "glue:BatchDeletePartition",
+    # Attention announcements (notify.py): what earlier runs announced (the report prefix's
+    # alerts/ objects only), the events on the one bus of --EVENT_BUS_NAME (when not none), the
+    # digest on the one topic of --ALERT_TOPIC_ARN.
+    "s3:GetObject",
+    "events:PutEvents",
+    "sns:Publish",
 })
 
 #: Granted for a failure path only: awswrangler aborts a multipart upload that failed.
