@@ -15,7 +15,8 @@ Sections:
   zero included), its ``QueryString`` exactly the file's text;
 * ``python-modules``: the Glue job's ``--additional-python-modules``, the pins of
   ``glue_jobs/requirements-glue.txt``;
-* ``quicksight-datasets``: the QuickSight datasets over ``backup_jobs``, ``report_runs`` and ``alerts``,
+* ``quicksight-datasets``: the QuickSight datasets over ``backup_jobs``, ``report_runs`` and
+  ``resources`` (the AWS Config inventory: empty until the job runs with ``--CONFIG_AGGREGATOR``),
   their columns and types from ``glue_jobs/backup_report/schema.py``.
 """
 from __future__ import annotations
@@ -39,7 +40,10 @@ TEMPLATES_DIR = ROOT / "cloudformation"
 REQUIREMENTS = ROOT / "glue_jobs" / "requirements-glue.txt"
 
 #: Tables that get a QuickSight dataset.
-QUICKSIGHT_TABLES = ("backup_jobs", "report_runs", "alerts")
+QUICKSIGHT_TABLES = ("backup_jobs", "report_runs", "resources")
+#: The template condition of a table's dataset when it is not just HasQuickSight: ``resources``
+#: exists only when the job runs with --CONFIG_AGGREGATOR.
+QUICKSIGHT_CONDITIONS = {"resources": "HasQuickSightInventory"}
 #: Glue/Athena type -> QuickSight input column type.
 QUICKSIGHT_TYPES = {"string": "STRING", "bigint": "INTEGER", "timestamp": "DATETIME",
                     "date": "DATETIME", "boolean": "BOOLEAN"}
@@ -207,7 +211,7 @@ def dataset_resource(table: Table, indent: str) -> str:
     return "\n".join([
         f"{indent}QuickSightDataSet{pascal(table.name)}:",
         f"{indent}  Type: AWS::QuickSight::DataSet",
-        f"{indent}  Condition: HasQuickSight",
+        f"{indent}  Condition: {QUICKSIGHT_CONDITIONS.get(table.name, 'HasQuickSight')}",
         f"{indent}  Properties:",
         f"{p}AwsAccountId: !Ref AWS::AccountId",
         f"{p}DataSetId: !Sub ${{AWS::StackName}}-{slug}",

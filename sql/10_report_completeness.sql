@@ -9,8 +9,10 @@
 -- Notes: report_runs keeps every run; for each day x job type x region the
 --     latest run (run_started_at, then run_id) decides: a failure repaired by
 --     a later run is not a problem. The regions expected are those that any
---     run reported in the window. problem is NOT REPORTED (no run covered
---     the slice), NOT YET REPORTED (today, before today's run) or FAILED.
+--     job slice reported in the window (the AWS Config inventory's own row,
+--     job_type inventory, is not a job slice). problem is NOT REPORTED (no
+--     run covered the slice), NOT YET REPORTED (today, before today's run)
+--     or FAILED.
 
 with
 
@@ -81,6 +83,7 @@ job_types as (
 regions as (
     select distinct region
     from runs
+    where job_type in ('backup', 'copy', 'restore')
 ),
 
 expected_slices as (

@@ -9,7 +9,6 @@ import csv
 import datetime as dt
 import importlib.util
 import io
-import json
 import os
 import re
 import sys
@@ -25,7 +24,6 @@ from urllib.parse import parse_qs
 import boto3
 
 from backup_report.local import synthetic
-from backup_report.local.announcements import DigestCapture, EventCapture
 from backup_report.local.stack import ENTRY_SCRIPT, MANAGEMENT_ACCOUNT_ID, REGION, ROLE_ARN
 from backup_report.schema import TABLES_BY_NAME
 from backup_report.shape import one_line
@@ -38,7 +36,7 @@ UTC = dt.timezone.utc
 __all__ = ["ROOT", "ENTRY_SCRIPT", "MANAGEMENT_ACCOUNT", "REGION", "ROLE_ARN", "UTC", "Report", "new_report", "load_script",
            "epoch", "api_job", "sdk_jobs", "objects", "read_rows", "s3_partitions", "catalog_partitions", "TrustingSts",
            "build_history", "reported_slices", "row_of", "TODAY", "REGIONS", "DENIED_REGION", "OLD_FIRST",
-           "RECENT_FIRST", "FAILURE_STATES", "FINAL_BACKUP", "day"]
+           "RECENT_FIRST", "FAILURE_STATES", "FINAL_BACKUP", "day", "AGGREGATOR"]
 
 
 # --------------------------------------------------------------------------- a report target
@@ -237,61 +235,6 @@ def _sts_error(code: str, message: str) -> str:
             f"<Message>{message}</Message></Error><RequestId>{uuid.uuid4()}</RequestId></ErrorResponse>")
 
 
-# --------------------------------------------------------------------------- what the announcements reach
-# EventCapture (a bus whose rule feeds an SQS queue) and DigestCapture (an SNS topic with an SQS
-# subscription) come from backup_report.local.announcements, which the demo uses too.
-
-class DenyingEndpoint:
-    """An endpoint that refuses every call with ``AccessDenied``/``AuthorizationError`` as EventBridge
-    (JSON protocol) and SNS (query protocol) refuse a caller without the permission. Point a job at
-    it with ``AWS_ENDPOINT_URL_EVENTBRIDGE`` / ``AWS_ENDPOINT_URL_SNS``; ``calls`` counts requests."""
-
-    def __init__(self):
-        self.calls = 0
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
-        self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
-
-    def stop(self) -> None:
-        self.server.shutdown()
-        self.server.server_close()
-
-    def _handler(self):
-        endpoint = self
-
-        class Handler(BaseHTTPRequestHandler):
-            protocol_version = "HTTP/1.1"
-
-            def log_message(self, *args):
-                pass
-
-            def do_POST(self):
-                self.rfile.read(int(self.headers.get("Content-Length", 0)))
-                endpoint.calls += 1
-                if self.headers.get("X-Amz-Target", "").startswith("AWSEvents."):
-                    body = json.dumps({"__type": "AccessDeniedException", "message": (
-                        "User: arn:aws:sts::123456789012:assumed-role/backup-report-job/x is not authorized "
-                        "to perform: events:PutEvents on resource: arn:aws:events:us-east-1:123456789012:"
-                        "event-bus/default")})
-                    content_type = "application/x-amz-json-1.1"
-                else:
-                    body = (f'<ErrorResponse xmlns="http://sns.amazonaws.com/doc/2010-03-31/"><Error><Type>Sender'
-                            "</Type><Code>AuthorizationError</Code><Message>User is not authorized to perform: "
-                            f"SNS:Publish</Message></Error><RequestId>{uuid.uuid4()}</RequestId></ErrorResponse>")
-                    content_type = "text/xml"
-                data = body.encode()
-                self.send_response(403)
-                self.send_header("Content-Type", content_type)
-                self.send_header("Content-Length", str(len(data)))
-                self.end_headers()
-                self.wfile.write(data)
-
-        return Handler
-
-
-__all__ += ["EventCapture", "DigestCapture", "DenyingEndpoint"]
-
-
 # --------------------------------------------------------------------------- a queried history
 #
 # A synthetic organisation (the generator) served by the emulator, reported by the real Glue
@@ -307,6 +250,8 @@ OLD_FIRST = TODAY - dt.timedelta(days=45)  # two old days, outside every 30-day 
 FAILURE_STATES = {"FAILED", "ABORTED", "EXPIRED", "PARTIAL"}
 FINAL_BACKUP = {"COMPLETED"} | FAILURE_STATES
 MEMBER_NAMES = ("queries-prod", "queries-dev", "queries-audit")
+#: The AWS Config aggregator of the history's organisation (its inventory: synthetic.inventory).
+AGGREGATOR = "org-aggregator"
 
 
 def day(n: int) -> dt.date:
@@ -365,7 +310,8 @@ def reported_slices() -> Dict[Tuple[str, str, dt.date], bool]:
 def build_history(emulator, aws_env: Mapping[str, str], run_job: Callable) -> Dict:
     """Report the history (see above) into a new bucket and database; the SDK must point at moto.
 
-    Returns ``{"database", "rows" (what the report must hold), "names" (account names), "bucket"}``.
+    Returns ``{"database", "rows" (what the report must hold), "names" (account names), "inventory"
+    (the aggregator's items, ``synthetic.Inventory``), "bucket"}``. Every run snapshots the inventory.
     """
     session = boto3.Session()
     org = session.client("organizations")
@@ -395,10 +341,16 @@ def build_history(emulator, aws_env: Mapping[str, str], run_job: Callable) -> Di
         emulator.generate(spec)
         for job_type, region, _d, jobs in synthetic.iter_chunks(spec):
             generated += [(job_type, region, job) for job in jobs]
+    # The AWS Config inventory: the resources of the recent jobs, plus never and no longer protected ones.
+    inventory = synthetic.inventory(specs[0])
+    emulator.load_config(AGGREGATOR, inventory.items)
+    for (job_type, region), jobs in inventory.jobs.items():
+        emulator.load_jobs(job_type, region, jobs)
+        generated += [(job_type, region, job) for job in jobs]
 
     def job(*extra, now, expect_ok=True):
         args = ["--REPORT_BUCKET", bucket, "--MANAGEMENT_ROLE_ARN", ROLE_ARN, "--GLUE_DATABASE", database,
-                "--REGIONS", ",".join(REGIONS), *extra]
+                "--REGIONS", ",".join(REGIONS), "--CONFIG_AGGREGATOR", AGGREGATOR, *extra]
         result = run_job(args, dict(aws_env), now=now)
         assert (result.returncode == 0) == expect_ok, result.stderr[-3000:]
         return result
@@ -417,4 +369,4 @@ def build_history(emulator, aws_env: Mapping[str, str], run_job: Callable) -> Di
     rows = [row_of(t, r, j, names) for t, r, j in generated]
     rows = [x for x in rows if covered.get((x["job_type"], x["region"], x["report_date"]))]
     assert {x["status"] for x in rows if x["job_type"] == "backup"} == set(synthetic.STATES["backup"])
-    return {"database": database, "rows": rows, "names": names, "bucket": bucket}
+    return {"database": database, "rows": rows, "names": names, "inventory": inventory, "bucket": bucket}

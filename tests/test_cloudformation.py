@@ -144,6 +144,34 @@ def test_job_role_may_assume_only_the_management_role(reporting):
     assert "*" not in str(resources.get("glue:CreateTable")).replace("/*", "")
 
 
+def test_the_config_inventory_grants_are_one_aggregator_and_one_role_and_only_when_asked(management, reporting):
+    policy = management["Resources"]["ConfigAggregatorReadPolicy"]
+    assert policy["Condition"] == "HasConfigAggregator"
+    assert management["Conditions"]["HasConfigAggregator"] == {
+        "Fn::Not": [{"Fn::Equals": [{"Ref": "ConfigAggregatorArn"}, ""]}]}
+    assert policy["Properties"]["Roles"] == [{"Ref": "BackupReportReadRole"}]
+    (statement,) = policy["Properties"]["PolicyDocument"]["Statement"]
+    assert (statement["Action"], statement["Resource"]) == (
+        "config:SelectAggregateResourceConfig", {"Ref": "ConfigAggregatorArn"})
+    assert set(permissions.CONFIG_ACTIONS) == {statement["Action"]}
+    pattern = re.compile(management["Parameters"]["ConfigAggregatorArn"]["AllowedPattern"])
+    assert pattern.match("") and pattern.match(
+        "arn:aws:config:eu-west-1:111122223333:config-aggregator/config-aggregator-abcd1234")
+    assert not pattern.match("org-aggregator")
+
+    assume = reporting["Resources"]["JobConfigRolePolicy"]
+    assert assume["Condition"] == "HasConfigRole" and assume["Properties"]["Roles"] == [{"Ref": "JobRole"}]
+    (statement,) = assume["Properties"]["PolicyDocument"]["Statement"]
+    assert (statement["Action"], statement["Resource"]) == ("sts:AssumeRole", {"Ref": "ConfigRoleArn"})
+    arguments = job(reporting)["DefaultArguments"]
+    for argument, condition, parameter in (("--CONFIG_AGGREGATOR", "HasConfigAggregator", "ConfigAggregatorName"),
+                                           ("--CONFIG_ROLE_ARN", "HasConfigRole", "ConfigRoleArn"),
+                                           ("--CONFIG_EXTERNAL_ID", "HasConfigExternalId", "ConfigExternalId")):
+        assert arguments[argument] == {"Fn::If": [condition, {"Ref": parameter}, {"Ref": "AWS::NoValue"}]}
+        assert reporting["Parameters"][parameter]["Default"] == ""  # empty = off
+    assert reporting["Parameters"]["ConfigExternalId"]["NoEcho"] is True
+
+
 def test_templates_name_no_partition_or_domain(management, reporting):
     for path in (MANAGEMENT, REPORTING):
         text = path.read_text(encoding="utf-8")
@@ -179,16 +207,13 @@ def _backup_job(job_id: str, account: str, created: str, state: str) -> dict:
 def test_the_jobs_api_calls_need_exactly_the_granted_actions(run_job, report, emulator, tmp_path):
     """Run the real job twice (a settlement rewrite) with its call log, then map the calls."""
     member, now = "210987654321", "2026-11-26T23:00:00"
-    failed = _backup_job("b-2", member, "2026-11-26T09:00:00", "FAILED")
-    emulator.load_jobs("backup", "us-east-1", [_backup_job("b-1", member, "2026-11-26T10:00:00", "RUNNING"), failed])
+    emulator.load_jobs("backup", "us-east-1", [_backup_job("b-1", member, "2026-11-26T10:00:00", "RUNNING")])
     log = tmp_path / "calls.log"
     env = {"BACKUP_REPORT_CALL_LOG": str(log)}
-    # the digest's topic: the first run announces b-2, the second reads that (alerts) and announces b-1
-    topic = report.session.client("sns").create_topic(Name=f"digest-{report.bucket}")["TopicArn"]
     # no --REGIONS: the enabled regions come from ec2:DescribeRegions
-    first = run_job(report.args(LOOKBACK_DAYS="1", ALERT_TOPIC_ARN=topic), report.env, now=now, extra_env=env)
+    first = run_job(report.args(LOOKBACK_DAYS="1"), report.env, now=now, extra_env=env)
     assert first.returncode == 0, first.stderr[-3000:]
-    emulator.load_jobs("backup", "us-east-1", [_backup_job("b-1", member, "2026-11-26T10:00:00", "FAILED"), failed],
+    emulator.load_jobs("backup", "us-east-1", [_backup_job("b-1", member, "2026-11-26T10:00:00", "COMPLETED")],
                        replace=True)
     # a table written by an older release lacks a column: the job adds it (glue:UpdateTable)
     glue = report.session.client("glue")
@@ -197,8 +222,7 @@ def test_the_jobs_api_calls_need_exactly_the_granted_actions(run_job, report, em
                                          "Parameters") if k in table}
     table_input["StorageDescriptor"]["Columns"] = table_input["StorageDescriptor"]["Columns"][:-1]
     glue.update_table(DatabaseName=report.database, TableInput=table_input)
-    second = run_job(report.args(LOOKBACK_DAYS="1", REGIONS="us-east-1", ALERT_TOPIC_ARN=topic), report.env,
-                     now=now, extra_env=env)
+    second = run_job(report.args(LOOKBACK_DAYS="1", REGIONS="us-east-1"), report.env, now=now, extra_env=env)
     assert second.returncode == 0, second.stderr[-3000:]
 
     used = permissions.actions_from_call_log(log.read_text().splitlines())
@@ -298,12 +322,13 @@ def test_quicksight_datasets_carry_the_schema(reporting):
     datasets = resources_of_type(reporting, "AWS::QuickSight::DataSet")
     tables = {}
     for dataset in datasets.values():
-        assert dataset["Condition"] == "HasQuickSight"
         (physical,) = dataset["Properties"]["PhysicalTableMap"].values()
         table = physical["RelationalTable"]
+        # resources (the AWS Config inventory) exists only when the job has an aggregator
+        assert dataset["Condition"] == ("HasQuickSightInventory" if table["Name"] == "resources" else "HasQuickSight")
         assert table["Schema"] == {"Ref": "GlueDatabase"}
         tables[table["Name"]] = [(c["Name"], c["Type"]) for c in table["InputColumns"]]
-    assert sorted(tables) == sorted(render.QUICKSIGHT_TABLES) and "alerts" in tables
+    assert sorted(tables) == ["backup_jobs", "report_runs", "resources"]
     for name, columns in tables.items():
         schema = TABLES_BY_NAME[name]
         assert columns == [(c.name, render.QUICKSIGHT_TYPES[c.type]) for c in schema.columns + schema.partitions]
@@ -322,7 +347,8 @@ class Evaluator:
     """Resolves the intrinsic functions the templates use, for given parameter values.
 
     Only what the tests below need: Ref (parameters, pseudo parameters, a role's or a security
-    configuration's name), Fn::Sub, Fn::If and conditions, Fn::Select, Fn::Split, Fn::Join.
+    configuration's name), Fn::Sub, Fn::If and conditions (Fn::Not, Fn::Equals, Fn::And),
+    Fn::Select, Fn::Split, Fn::Join.
     """
 
     def __init__(self, template: dict, **parameters: str):
@@ -362,7 +388,7 @@ class Evaluator:
         (function, arg), = node.items()
         if function == "Ref":
             return self.ref(arg)
-        if function == "Condition":
+        if function in ("Condition", "Fn::Condition"):  # !Condition reads as Fn::Condition
             return self.condition(arg)
         if function == "Fn::Sub":
             return self.sub(arg, {}) if isinstance(arg, str) else self.sub(arg[0], arg[1])
@@ -370,6 +396,8 @@ class Evaluator:
             return self(arg[1] if self.condition(arg[0]) else arg[2])
         if function == "Fn::Not":
             return not self(arg[0])
+        if function == "Fn::And":
+            return all(self(a) for a in arg)
         if function == "Fn::Equals":
             return str(self(arg[0])) == str(self(arg[1]))
         if function == "Fn::Select":

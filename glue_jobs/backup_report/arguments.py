@@ -14,8 +14,6 @@ from .errors import ArgumentError
 #: AWS Backup keeps job records for about 30 days: a window reaching further back
 #: would replace reported history with an incomplete listing.
 MAX_LOOKBACK_DAYS = 30
-#: The longest --ALERT_MAX_AGE_HOURS: the longest window.
-MAX_ALERT_AGE_HOURS = 24 * MAX_LOOKBACK_DAYS
 
 
 @dataclass(frozen=True)
@@ -39,11 +37,12 @@ ARGUMENTS: Tuple[Argument, ...] = (
              "comma-separated regions; default every region enabled for the management account"),
     Argument("REPORT_DATE", False, None, "last UTC day of the window, YYYY-MM-DD; default today"),
     Argument("LOOKBACK_DAYS", False, "3", "days in the window, 1..30"),
-    Argument("EVENT_BUS_NAME", False, "default",
-             "EventBridge bus (name or ARN) the attention events go to; none: no events"),
-    Argument("ALERT_TOPIC_ARN", False, None, "SNS topic of the attention digest; none when absent"),
-    Argument("ALERT_MAX_AGE_HOURS", False, "48",
-             f"jobs that finished longer ago are never announced, 1..{MAX_ALERT_AGE_HOURS}"),
+    Argument("CONFIG_AGGREGATOR", False, None,
+             "AWS Config organisation aggregator to snapshot the resources AWS Backup can protect from"),
+    Argument("CONFIG_ROLE_ARN", False, None,
+             "role to assume for the aggregator's account; default --MANAGEMENT_ROLE_ARN"),
+    Argument("CONFIG_EXTERNAL_ID", False, None,
+             "passed to sts:AssumeRole for --CONFIG_ROLE_ARN; default --EXTERNAL_ID when the role is the default"),
 )
 ARGUMENT_NAMES = tuple(a.name for a in ARGUMENTS)
 
@@ -63,11 +62,10 @@ _BUCKET = re.compile(r"^(?!xn--)(?!.*\.\.)[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$")
 _ROLE_ARN = re.compile(r"^arn:aws[a-z-]*:iam::(\d{12}):role/[\w+=,.@/-]{1,512}$")
 _DATABASE = re.compile(r"^[a-z0-9_]{1,255}$")
 _EXTERNAL_ID = re.compile(r"^[\w+=,.@:/-]{2,1224}$")
+_AGGREGATOR = re.compile(r"^[\w-]{1,256}$")
 _PREFIX = re.compile(r"^[A-Za-z0-9!_.*'()/=-]{1,512}$")
 _REGION = re.compile(r"^[a-z]{2}(-[a-z]+)+-\d{1,2}$")
 _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
-_EVENT_BUS = re.compile(r"^([/.\w-]{1,256}|arn:aws[a-z-]*:events:[a-z0-9-]+:\d{12}:event-bus/[/.\w-]{1,256})$")
-_TOPIC_ARN = re.compile(r"^arn:aws[a-z-]*:sns:[a-z0-9-]+:\d{12}:[\w-]{1,256}$")
 
 
 @dataclass(frozen=True)
@@ -84,11 +82,10 @@ class Settings:
     lookback_days: int
     run_id: str
     run_started_at: dt.datetime
-    #: Attention announcements: the EventBridge bus (None: no events), the digest's SNS topic
-    #: (None: no digest), the age after which a job is never announced.
-    event_bus: Optional[str] = "default"
-    alert_topic_arn: Optional[str] = None
-    alert_max_age_hours: int = 48
+    #: AWS Config inventory (off when None): aggregator name, role to assume, its ExternalId.
+    config_aggregator: Optional[str] = None
+    config_role_arn: Optional[str] = None
+    config_external_id: Optional[str] = None
 
     @property
     def days(self) -> Tuple[dt.date, ...]:
@@ -201,6 +198,9 @@ def parse_arguments(argv: Sequence[str], now: Optional[dt.datetime] = None) -> S
     regions_text = value("REGIONS")
     date_text = value("REPORT_DATE")
     lookback_text = value("LOOKBACK_DAYS")
+    aggregator = value("CONFIG_AGGREGATOR") or None
+    config_role_arn = value("CONFIG_ROLE_ARN") or None
+    config_external_id = value("CONFIG_EXTERNAL_ID") or None
 
     if bucket and not _BUCKET.match(bucket):
         errors.append(f"--REPORT_BUCKET {bucket!r} is not a valid S3 bucket name")
@@ -212,6 +212,17 @@ def parse_arguments(argv: Sequence[str], now: Optional[dt.datetime] = None) -> S
                       "(the names Athena can query)")
     if external_id is not None and not _EXTERNAL_ID.match(external_id):
         errors.append("--EXTERNAL_ID must be 2 to 1224 characters of letters, digits and +=,.@:/-")
+    if aggregator is not None and not _AGGREGATOR.match(aggregator):
+        errors.append(f"--CONFIG_AGGREGATOR {aggregator!r} is not an AWS Config aggregator name "
+                      "(1 to 256 letters, digits, _ and -)")
+    if config_role_arn is not None and not _ROLE_ARN.match(config_role_arn):
+        errors.append(f"--CONFIG_ROLE_ARN {config_role_arn!r} is not an IAM role ARN "
+                      "(expected arn:<partition>:iam::<12-digit account>:role/<name>)")
+    if config_external_id is not None and not _EXTERNAL_ID.match(config_external_id):
+        errors.append("--CONFIG_EXTERNAL_ID must be 2 to 1224 characters of letters, digits and +=,.@:/-")
+    if aggregator is None and (config_role_arn or config_external_id):
+        errors.append("--CONFIG_ROLE_ARN and --CONFIG_EXTERNAL_ID need --CONFIG_AGGREGATOR "
+                      "(the AWS Config aggregator to read)")
     if not prefix or not _PREFIX.match(prefix) or "//" in prefix or ".." in prefix.split("/"):
         errors.append(f"--REPORT_PREFIX {prefix!r} is not a usable S3 key prefix")
 
@@ -244,8 +255,6 @@ def parse_arguments(argv: Sequence[str], now: Optional[dt.datetime] = None) -> S
     else:
         if not 1 <= lookback <= MAX_LOOKBACK_DAYS:
             errors.append(f"--LOOKBACK_DAYS {lookback} must be between 1 and {MAX_LOOKBACK_DAYS}")
-    event_bus, topic_arn, max_age = _alert_arguments(value("EVENT_BUS_NAME"), value("ALERT_TOPIC_ARN"),
-                                                     value("ALERT_MAX_AGE_HOURS"), errors)
 
     if not errors:
         first = report_date - dt.timedelta(days=lookback - 1)
@@ -262,26 +271,9 @@ def parse_arguments(argv: Sequence[str], now: Optional[dt.datetime] = None) -> S
     return Settings(
         bucket=bucket, role_arn=role_arn, database=database, external_id=external_id,
         prefix=prefix, regions=regions, report_date=report_date, lookback_days=lookback,
-        run_id=run_id, run_started_at=now,
-        event_bus=event_bus, alert_topic_arn=topic_arn, alert_max_age_hours=max_age,
+        run_id=run_id, run_started_at=now, config_aggregator=aggregator,
+        # The management role by default, with its ExternalId; another role has its own.
+        config_role_arn=(config_role_arn or role_arn) if aggregator else None,
+        config_external_id=(config_external_id if config_role_arn else config_external_id or external_id)
+        if aggregator else None,
     )
-
-
-def _alert_arguments(bus: str, topic_arn: str, max_age_text: str,
-                     errors: List[str]) -> Tuple[Optional[str], Optional[str], int]:
-    """--EVENT_BUS_NAME (``none``: None), --ALERT_TOPIC_ARN (absent: None), --ALERT_MAX_AGE_HOURS."""
-    if bus and bus.lower() != "none" and not _EVENT_BUS.match(bus):
-        errors.append(f"--EVENT_BUS_NAME {bus!r} is neither an EventBridge bus name (letters, digits and "
-                      "/._-), nor an event bus ARN, nor none")
-    if topic_arn and not _TOPIC_ARN.match(topic_arn):
-        errors.append(f"--ALERT_TOPIC_ARN {topic_arn!r} is not the ARN of a standard SNS topic "
-                      "(arn:<partition>:sns:<region>:<12-digit account>:<name>; FIFO topics are not supported)")
-    max_age = 0
-    try:
-        max_age = int(max_age_text)
-    except ValueError:
-        errors.append(f"--ALERT_MAX_AGE_HOURS {max_age_text!r} is not a whole number")
-    else:
-        if not 1 <= max_age <= MAX_ALERT_AGE_HOURS:
-            errors.append(f"--ALERT_MAX_AGE_HOURS {max_age} must be between 1 and {MAX_ALERT_AGE_HOURS}")
-    return (None if not bus or bus.lower() == "none" else bus), (topic_arn or None), max_age

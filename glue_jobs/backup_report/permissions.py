@@ -10,6 +10,8 @@ Principals:
 * ``management``: the read-only role in the Organizations management (or AWS Backup
   delegated administrator) account, assumed by the job (cloudformation/template-management.yml);
 * ``job``: the Glue job's own role in the reporting account (cloudformation/template-reporting.yml).
+* ``config``: a role of ``--CONFIG_ROLE_ARN`` other than the management role, in the account of
+  the AWS Config aggregator (``CONFIG_ACTIONS`` only; no template of this project creates it).
 """
 from __future__ import annotations
 
@@ -24,6 +26,13 @@ MANAGEMENT_ACTIONS: FrozenSet[str] = frozenset({
     "organizations:ListAccounts",
     "ec2:DescribeRegions",
 })
+
+#: The AWS Config inventory (``--CONFIG_AGGREGATOR``): the advanced query over the one
+#: organisation aggregator, by the role of ``--CONFIG_ROLE_ARN`` (principal ``config`` in the call
+#: log) or, by default, the management role. The management template grants it on the
+#: aggregator's ARN when the aggregator is in that account (its ConfigAggregatorArn parameter);
+#: docs/deployment.md shows the same grant for a role in another account.
+CONFIG_ACTIONS: FrozenSet[str] = frozenset({"config:SelectAggregateResourceConfig"})
 
 #: Calls the job's code makes with its own role (S3 reports, Glue catalog, STS, announcements).
 JOB_API_ACTIONS: FrozenSet[str] = frozenset({
@@ -41,12 +50,6 @@ JOB_API_ACTIONS: FrozenSet[str] = frozenset({
     "glue:GetPartitions",
     "glue:BatchCreatePartition",
     "glue:BatchDeletePartition",
-    # Attention announcements (notify.py): what earlier runs announced (the report prefix's
-    # alerts/ objects only), the events on the one bus of --EVENT_BUS_NAME (when not none), the
-    # digest on the one topic of --ALERT_TOPIC_ARN.
-    "s3:GetObject",
-    "events:PutEvents",
-    "sns:Publish",
 })
 
 #: Granted for a failure path only: awswrangler aborts a multipart upload that failed.
@@ -89,7 +92,7 @@ def encrypted_job_log_groups(role_name: str, security_configuration: str) -> Tup
 
 
 REQUIRED_ACTIONS: Dict[str, FrozenSet[str]] = {
-    "management": MANAGEMENT_ACTIONS,
+    "management": MANAGEMENT_ACTIONS | CONFIG_ACTIONS,
     "job": JOB_API_ACTIONS | GLUE_RUNTIME_ACTIONS | KMS_ACTIONS,
 }
 

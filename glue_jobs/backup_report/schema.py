@@ -10,8 +10,8 @@ A column's ``source`` says where its value comes from:
 * ``derived:account_name``: the Organizations account name of ``AccountId``;
 * ``derived:region``: the region that was queried;
 * ``derived:duration_seconds``: whole seconds from ``CreationDate`` to ``CompletionDate``;
-* ``A/B`` (``alerts``): field A of the job, else B (whichever its job type has);
-* ``derived:<name>`` in ``report_runs`` and ``alerts``: set by the run itself.
+* in ``resources``, ``field`` names a field of the AWS Config advanced query's result
+  (``configuration.engine`` nested with dots); ``derived:`` values are set by the inventory.
 """
 from __future__ import annotations
 
@@ -238,44 +238,36 @@ RESTORE_JOBS = Table(
     operation="list_restore_jobs", result_key="RestoreJobs", status_field="Status",
     statuses=("PENDING", "RUNNING", "COMPLETED", "ABORTED", "FAILED"),
 )
-
-#: The channels an attention item can be announced on (``alerts.channels``).
-ALERT_CHANNELS = ("events", "digest")
-
-ALERTS_COLUMNS = (
-    _c("job_type", "string", "derived:job_type", "backup, copy or restore"),
-    _c("job_id", "string", "derived:job_id", "The job's id: backup_job_id, copy_job_id or restore_job_id"),
-    _c("status", "string", "State/Status", "The job's status when it was announced"),
-    _c("validation_status", "string", "ValidationStatus",
-       "A restore test's validation status when it was announced; null for other jobs"),
-    *_ACCOUNT,
-    _c("resource_type", "string", "ResourceType", "AWS resource type"),
-    _c("resource_arn", "string", "ResourceArn/SourceResourceArn", "ARN of the protected (or restored) resource"),
-    _c("message_category", "string", "MessageCategory", "Category of the status message (backup and copy jobs)"),
-    _c("status_message", "string", "StatusMessage/ValidationStatusMessage",
-       "Why the job needs attention: its status message, else its validation message"),
-    _c("creation_date", "timestamp", "CreationDate", "When the job was created (UTC); decides the report day"),
-    _c("completion_date", "timestamp", "CompletionDate", "When the job finished (UTC); null while running"),
-    _c("run_id", "string", "derived:run_id", "The run that announced it"),
-    _c("announced_at", "timestamp", "derived:announced_at", "When that run announced it (UTC)"),
-    _c("channels", "string", "derived:channels",
-       "The channels that accepted it in that run, comma-separated: events, digest"),
-)
-
 REPORT_RUNS = Table(
     "report_runs", "", REPORT_RUNS_COLUMNS, (_JOB_PARTITIONS[0],),
     "Ledger: one row per run x report day x job type x region, so a day with no failures "
     "can be told from a day never reported",
 )
+RESOURCES_COLUMNS = (
+    _c("resource_arn", "string", "derived:resource_arn",
+       "ARN as AWS Backup reports it (joins backup_jobs.resource_arn); Config's arn, else built by type"),
+    _c("resource_id", "string", "resourceId", "AWS Config's resource id"),
+    _c("resource_name", "string", "resourceName", "AWS Config's resource name; else the Name tag; null when none"),
+    _c("resource_type", "string", "derived:resource_type",
+       "AWS Backup's name of the type, as backup_jobs.resource_type spells it (EC2, RDS, Aurora, ...)"),
+    _c("config_resource_type", "string", "resourceType", "AWS Config's type, e.g. AWS::RDS::DBCluster"),
+    _c("account_id", "string", "accountId", "Account that owns the resource"),
+    _c("account_name", "string", "derived:account_name",
+       "Organizations account name; null when unknown (ListAccounts denied or account left the organisation)"),
+    _c("region", "string", "awsRegion", "Region of the resource"),
+    _c("tags", "string", "json:tags", "The resource's tags as a JSON object (key: value); {} when none"),
+    _c("captured_at", "timestamp", "derived:captured_at", "When the run took the snapshot (UTC)"),
+)
 
-ALERTS = Table(
-    "alerts", "", ALERTS_COLUMNS, (_JOB_PARTITIONS[0],),
-    "Ledger of announcements: one row per attention item a run announced, with the channels that "
-    "accepted it; append-only",
+RESOURCES = Table(
+    "resources", "inventory", RESOURCES_COLUMNS,
+    (_c("report_date", "date", "derived:report_date", "The run's REPORT_DATE: the day of the snapshot"),),
+    "Inventory: one row per resource of a type AWS Backup protects, from the AWS Config aggregator, "
+    "one snapshot per report day (only with --CONFIG_AGGREGATOR)",
 )
 
 JOB_TABLES = (BACKUP_JOBS, COPY_JOBS, RESTORE_JOBS)
-ALL_TABLES = JOB_TABLES + (REPORT_RUNS, ALERTS)
+ALL_TABLES = JOB_TABLES + (REPORT_RUNS, RESOURCES)
 TABLES_BY_NAME = {t.name: t for t in ALL_TABLES}
 JOB_TABLES_BY_TYPE = {t.job_type: t for t in JOB_TABLES}
 

@@ -42,10 +42,8 @@ Fault injection (``set_faults`` / ``POST /_emulator/faults``; each call replaces
 fault configuration, ``{}`` clears it), applied to API requests in this order:
 ``denied_regions`` / ``denied`` pairs -> 403 ``AccessDeniedException`` whose message names
 the operation and region; ``latency_seconds``; ``throttle_regions`` (always throttled),
-``throttle_next`` (the next N requests), ``rate_limit_per_second`` (AWS Backup's request
-quota: a token bucket per region that the three operations share, burst = one second's
-worth; with ``latency_seconds`` the emulator answers at the real API's pace, see
-``scripts/benchmark.py --paced``), ``throttle_rate`` (probability, from an RNG seeded with
+``throttle_next`` (the next N requests), ``rate_limit_per_second`` (token bucket per region,
+burst = one second's worth), ``throttle_rate`` (probability, from an RNG seeded with
 ``seed``) -> 400 ``ThrottlingException`` (which botocore's retry modes retry);
 ``unavailable_rate`` -> 503 ``ServiceUnavailableException``.
 ``cross_account_monitoring_off`` is a setting rather than an error: ``ByAccountId='*'``
@@ -82,6 +80,10 @@ region)``; ``jobs_loaded`` keyed by ``(job_type, region)``; totals ``throttled``
 HTTP the tuple keys travel as ``"operation/region"`` strings; ``EmulatorClient`` turns them
 back into tuples.
 
+AWS Config: the same server answers ``SelectAggregateResourceConfig`` (JSON 1.1, told apart by
+its ``X-Amz-Target``; see ``config_emulator``), reached through ``AWS_ENDPOINT_URL_CONFIG_SERVICE``;
+its admin routes are under ``/_emulator/config/`` and ``reset`` forgets its items too.
+
 CLI: ``python -m backup_report.local.backup_emulator --port 0 --management-account-id
 123456789012 [--generate spec.json] [--port-file PATH] [--host 127.0.0.1] [--seed N]``
 prints the URL, writes the port to ``--port-file`` once ready (after ``--generate``), and
@@ -115,6 +117,7 @@ from urllib.parse import parse_qsl, urlsplit
 import botocore.session
 
 from . import synthetic
+from .config_emulator import TARGET_PREFIX, ConfigService
 
 DEFAULT_MANAGEMENT_ACCOUNT_ID = synthetic.DEFAULT_MANAGEMENT_ACCOUNT_ID
 JOB_TYPES = synthetic.JOB_TYPES
@@ -492,6 +495,8 @@ class BackupEmulator:
         self._stores: Dict[Tuple[str, str], _Store] = {}
         self._stores_lock = threading.Lock()
         self._secret = os.urandom(32)
+        #: AWS Config's SelectAggregateResourceConfig, on the same port (``config_emulator``).
+        self.config = ConfigService(self._secret)
         self._stats = _Stats()
         self._fault_lock = threading.Lock()
         self._faults = _Faults()
@@ -540,8 +545,8 @@ class BackupEmulator:
         return f"http://{host}:{self._port}"
 
     def env(self) -> Dict[str, str]:
-        """The SDK setting that sends AWS Backup calls here."""
-        return {"AWS_ENDPOINT_URL_BACKUP": self.url}
+        """The SDK settings that send AWS Backup and AWS Config calls here."""
+        return {"AWS_ENDPOINT_URL_BACKUP": self.url, "AWS_ENDPOINT_URL_CONFIG_SERVICE": self.url}
 
     # -- data
     def _store(self, job_type: str, region: str) -> _Store:
@@ -608,6 +613,7 @@ class BackupEmulator:
         """Forget every job, fault and statistic."""
         with self._stores_lock:
             self._stores = {}
+        self.config.reset()
         self.set_faults()
         self.reset_stats()
 
@@ -866,6 +872,8 @@ class BackupEmulator:
         except ValueError as e:
             return 400, {"error": f"request body is not JSON: {e}"}
         try:
+            if route.startswith("config/"):
+                return self.config.handle_admin(method, route[len("config/"):], data)
             if method == "GET" and route == "health":
                 return 200, {"ok": True, "management_account_id": self.management_account_id,
                              "jobs": self.job_count()}
@@ -972,6 +980,11 @@ class _Handler(BaseHTTPRequestHandler):
                 status, payload = emu.handle_admin(self.command, parts.path, body)
                 self._send(status, {}, json.dumps(payload).encode("utf-8"))
                 return
+            target = self.headers.get("X-Amz-Target") or ""
+            if target.startswith(TARGET_PREFIX):  # AWS Config (JSON 1.1), not AWS Backup
+                status, out = emu.config.handle(target, self.headers, body)
+                self._send(status, {}, out)
+                return
             query = dict(parse_qsl(parts.query, keep_blank_values=True))
             status, headers, out = emu.handle_api(self.command, parts.path, query, self.headers)
             self._send(status, headers, out)
@@ -1068,6 +1081,20 @@ class EmulatorClient:
 
     def reset_stats(self) -> None:
         self._call("POST", "stats/reset", {})
+
+    # -- AWS Config (config_emulator)
+    def load_config(self, aggregator: str, items: Iterable[Dict[str, Any]], replace: bool = False) -> int:
+        """Load Config items into ``aggregator``; returns how many it holds."""
+        return int(self._call("POST", "config/resources", {"aggregator": aggregator, "items": list(items),
+                                                           "replace": replace})["total"])
+
+    def set_config_faults(self, denied: bool = False, throttle_next: int = 0,
+                          throttle_always: bool = False) -> Dict[str, Any]:
+        return self._call("POST", "config/faults", {"denied": denied, "throttle_next": throttle_next,
+                                                    "throttle_always": throttle_always})
+
+    def config_stats(self) -> Dict[str, Any]:
+        return self._call("GET", "config/stats")
 
 
 # --------------------------------------------------------------------------- CLI

@@ -54,6 +54,8 @@ BUCKET = "backup-report-demo"
 DATABASE = "backup_report_demo"
 #: The region whose ListCopyJobs tonight's run is denied (an SCP), to show "nothing lost".
 DENIED = ("ap-southeast-2", "ListCopyJobs")
+#: The organisation's AWS Config aggregator (served by the emulator): the coverage queries' inventory.
+AGGREGATOR = "org-aggregator"
 
 STATUS_COLOURS = {
     "COMPLETED": "#2e7d32", "FAILED": "#c62828", "ABORTED": "#ef6c00", "EXPIRED": "#6a1b9a",
@@ -251,13 +253,22 @@ def load_demo_org(aws: LocalAws, today: dt.date, days: int, say: _Printer, log_d
     assert aws.emulator is not None
     spec = story_spec(accounts, first, days, _clock(yesterday), incident, **volume)
     seeded = sum(aws.emulator.generate(spec).values())
+    # The AWS Config aggregator: the jobs' resources, plus some never backed up and some whose
+    # backups stopped (synthetic.inventory); every run snapshots it (--CONFIG_AGGREGATOR).
+    inventory = synthetic.inventory(spec)
+    aws.emulator.load_config(AGGREGATOR, inventory.items)
+    for (job_type, region), jobs in inventory.jobs.items():
+        seeded += aws.emulator.load_jobs(job_type, region, jobs)
     told = (f"; {dict(accounts)[incident[0]]}'s backups fail on {incident[1]} and {incident[1] + dt.timedelta(days=1)} "
             "(a KMS key disabled)") if incident else ""
     more = " " * len(step)
     say(f"{more}AWS Backup holds {seeded:,} jobs of {days} days ({first} .. {yesterday}) as listed at "
         f"{_clock(yesterday):%Y-%m-%d %H:%M} UTC: a daily backup per resource, a few percent failing{told}")
+    say(f"{more}AWS Config aggregator {AGGREGATOR}: {len(inventory.types):,} resources AWS Backup can protect, "
+        f"{len(inventory.never)} never backed up, {len(inventory.stopped)} whose backups stopped "
+        f"{synthetic.STOPPED_DAYS} days before")
     base = ["--REPORT_BUCKET", BUCKET, "--MANAGEMENT_ROLE_ARN", ROLE_ARN, "--GLUE_DATABASE", DATABASE,
-            "--REGIONS", ",".join(REGIONS)]
+            "--REGIONS", ",".join(REGIONS), "--CONFIG_AGGREGATOR", AGGREGATOR]
     say(f"{more}backfill, last night: glue_jobs/backup_report_job.py --LOOKBACK_DAYS {days} --REPORT_DATE {yesterday}")
     backfill = run_job_with_progress(
         aws, base + ["--LOOKBACK_DAYS", str(days), "--REPORT_DATE", yesterday.isoformat(), "--JOB_RUN_ID",
@@ -331,7 +342,8 @@ def run_demo(output_dir: str = "demo-output", days: int = 30, today: Optional[dt
             "(a service control policy)")
         nightly = run_job_with_progress(
             aws, ["--REPORT_BUCKET", BUCKET, "--MANAGEMENT_ROLE_ARN", ROLE_ARN, "--GLUE_DATABASE", DATABASE,
-                  "--REGIONS", ",".join(REGIONS), "--LOOKBACK_DAYS", str(len(window)), "--JOB_RUN_ID", "demo-tonight"],
+                  "--REGIONS", ",".join(REGIONS), "--CONFIG_AGGREGATOR", AGGREGATOR, "--LOOKBACK_DAYS",
+                  str(len(window)), "--JOB_RUN_ID", "demo-tonight"],
             _clock(today), len(window) * len(REGIONS) * 3, say, "tonight", output)
         aws.emulator.set_faults()
         steps.append(Step("tonight's run", time.monotonic() - mark, f"exit {nightly.exit_status}"))

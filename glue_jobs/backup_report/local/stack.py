@@ -1,7 +1,8 @@
 """A local AWS for the demo, the benchmark and the tests: moto's server plus the AWS Backup emulator.
 
 Both run as their own processes, like real endpoints; the job reaches them through the
-standard SDK settings (``AWS_ENDPOINT_URL``, ``AWS_ENDPOINT_URL_BACKUP``) and cannot
+standard SDK settings (``AWS_ENDPOINT_URL``, ``AWS_ENDPOINT_URL_BACKUP``,
+``AWS_ENDPOINT_URL_CONFIG_SERVICE`` for AWS Config's aggregator query) and cannot
 tell them from AWS. Nothing here ever talks to a real AWS endpoint.
 """
 from __future__ import annotations
@@ -114,6 +115,8 @@ class LocalAws:
             env["AWS_ENDPOINT_URL"] = self.moto_url
         if self.backup_url:
             env["AWS_ENDPOINT_URL_BACKUP"] = self.backup_url
+            # AWS Config's SelectAggregateResourceConfig is served by the emulator's process too.
+            env["AWS_ENDPOINT_URL_CONFIG_SERVICE"] = self.backup_url
         return env
 
     def start(self) -> None:
