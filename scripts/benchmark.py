@@ -1,14 +1,21 @@
 #!/usr/bin/env python3
-"""Benchmark the job against a minimal baseline pipeline on the local emulator; prints figures.
+"""Benchmark the job against a seed-like baseline on the local emulator; prints figures side by side.
 
-    python scripts/benchmark.py                 # 100,000 jobs in one day
+    python scripts/benchmark.py                 # unpaced: 100,000 jobs, 4 regions, no latency, no quota
     python scripts/benchmark.py --jobs 1000000  # toward 1,000,000 jobs a day
+    python scripts/benchmark.py --paced         # like the real API: 300,000 jobs, 3 regions,
+                                                # 60 ms per call, 20 calls/s per region
 
 Both pipelines read the same synthetic day from the AWS Backup emulator (its own
 process) and write to moto's S3 (its own process); each runs as a subprocess whose
-wall time and peak RSS are measured. The baseline is the least a correct exporter
-must do: paginate -> csv module -> one put_object per status. Nothing is asserted:
-the figures are printed (and written as JSON with --json).
+wall time and peak memory are measured. The baseline is what a seed-like exporter does:
+paginate (one call at a time per region) -> csv module -> one put_object per status.
+
+``--paced`` makes the emulator answer every call after ``--latency`` seconds and enforce
+a token bucket of ``--quota`` calls per second per region (``ThrottlingException``
+beyond it), as AWS Backup does. The quota bound is then the least time any lister
+needs: the minimum number of calls of the busiest region / the quota (regions run in
+parallel). Nothing is asserted: the figures are printed (and written as JSON with --json).
 """
 from __future__ import annotations
 
@@ -17,8 +24,10 @@ import datetime as dt
 import json
 import math
 import os
+import re
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 
@@ -31,18 +40,68 @@ from backup_report.schema import JOB_TABLES  # noqa: E402
 
 DAY = dt.date(2026, 11, 26)
 SHARES = {"backup": 0.80, "copy": 0.15, "restore": 0.05}
+REGIONS = ["us-east-1", "eu-west-1", "ap-southeast-2", "eu-central-1", "us-west-2", "ap-northeast-1"]
+#: jobs, regions of each mode unless --jobs / --regions say otherwise
+DEFAULTS = {False: (100_000, 4), True: (300_000, 3)}
+
+
+def _descendants(pid: int) -> list:
+    """``pid`` and every process below it (Linux /proc), for the memory of a process tree."""
+    out, todo = [], [pid]
+    while todo:
+        current = todo.pop()
+        out.append(current)
+        try:
+            for task in os.listdir(f"/proc/{current}/task"):
+                with open(f"/proc/{current}/task/{task}/children") as f:
+                    todo.extend(int(c) for c in f.read().split())
+        except OSError:
+            pass
+    return out
+
+
+def _rss_kib(pid: int) -> int:
+    try:
+        with open(f"/proc/{pid}/status") as f:
+            for line in f:
+                if line.startswith("VmRSS:"):
+                    return int(line.split()[1])
+    except OSError:
+        pass
+    return 0
 
 
 def measure(cmd, env) -> dict:
-    """Run ``cmd``; return its wall time, peak RSS (MiB) and exit status."""
+    """Run ``cmd``; its wall time, exit status, output, and peak memory (MiB).
+
+    ``rss_mib``: the largest resident set of one process (``ru_maxrss``); ``tree_rss_mib``:
+    the peak of the sum over the process and its children (sampled every 50 ms; counts
+    pages shared by forked processes once per process, so it is an upper bound).
+    """
     start = time.perf_counter()
     proc = subprocess.Popen(cmd, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    peak, texts, done = [0], {}, threading.Event()
+
+    def sample() -> None:
+        while not done.wait(0.05):
+            peak[0] = max(peak[0], sum(_rss_kib(p) for p in _descendants(proc.pid)))
+
+    def read(name, stream) -> None:
+        texts[name] = stream.read()
+
+    threads = [threading.Thread(target=sample, daemon=True),
+               threading.Thread(target=read, args=("stdout", proc.stdout), daemon=True),
+               threading.Thread(target=read, args=("stderr", proc.stderr), daemon=True)]
+    for thread in threads:
+        thread.start()
     _, status, usage = os.wait4(proc.pid, 0)
     wall = time.perf_counter() - start
-    out, err = proc.stdout.read(), proc.stderr.read()
+    done.set()
+    for thread in threads:
+        thread.join()
     proc.returncode = os.waitstatus_to_exitcode(status) if hasattr(os, "waitstatus_to_exitcode") else status >> 8
-    return {"wall_s": wall, "rss_mib": usage.ru_maxrss / 1024, "rc": proc.returncode,
-            "stdout": out, "stderr": err}
+    return {"wall_s": wall, "rss_mib": usage.ru_maxrss / 1024, "tree_rss_mib": peak[0] / 1024,
+            "rc": proc.returncode, "stdout": texts.get("stdout", ""), "stderr": texts.get("stderr", "")}
 
 
 def bytes_under(local: LocalAws, bucket: str, prefix: str) -> int:
@@ -54,7 +113,7 @@ def bytes_under(local: LocalAws, bucket: str, prefix: str) -> int:
 
 
 def baseline_worker(bucket: str, regions: list, day: str) -> None:
-    """The minimal pipeline: paginate -> csv module -> one put_object per (type, region, status)."""
+    """The seed-like pipeline: paginate -> csv module -> one put_object per (type, region, status)."""
     import csv
     import io
     from concurrent.futures import ThreadPoolExecutor
@@ -92,11 +151,23 @@ def baseline_worker(bucket: str, regions: list, day: str) -> None:
         print(sum(pool.map(one_region, regions)))
 
 
+def list_calls(stats: dict, regions: list) -> dict:
+    """List* requests seen by the emulator (throttled ones included), per region, and throttled."""
+    per_region = {r: sum(n for (_op, region), n in stats["requests"].items() if region == r) for r in regions}
+    return {"calls": sum(per_region.values()), "calls_per_region": per_region,
+            "throttled": stats.get("throttled", 0)}
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--jobs", type=int, default=100_000, help="jobs in the day, all types (default 100000)")
-    parser.add_argument("--regions", type=int, default=3)
+    parser.add_argument("--paced", action="store_true",
+                        help="emulator with per-call latency and a per-region request quota, like AWS")
+    parser.add_argument("--jobs", type=int, help="jobs in the day, all types (default 100000; paced 300000)")
+    parser.add_argument("--regions", type=int, help="regions (default 4; paced 3)")
     parser.add_argument("--accounts", type=int, default=50)
+    parser.add_argument("--latency", type=float, default=0.06, help="paced: seconds per call (default 0.06)")
+    parser.add_argument("--quota", type=float, default=20.0,
+                        help="paced: List* calls per second per region (default 20)")
     parser.add_argument("--no-baseline", action="store_true")
     parser.add_argument("--json", help="also write the figures to this file")
     parser.add_argument("--baseline-worker", nargs=3, metavar=("BUCKET", "REGIONS", "DAY"), help=argparse.SUPPRESS)
@@ -106,78 +177,89 @@ def main() -> int:
         baseline_worker(bucket, regions.split(","), day)
         return 0
 
-    regions = ["us-east-1", "eu-west-1", "ap-southeast-2", "eu-central-1", "us-west-2", "ap-northeast-1"][
-        :args.regions]
-    per_region = {t: round(args.jobs * share / len(regions)) for t, share in SHARES.items()}
+    jobs, region_count = DEFAULTS[args.paced]
+    jobs = args.jobs or jobs
+    regions = REGIONS[:args.regions or region_count]
+    per_region = {t: round(jobs * share / len(regions)) for t, share in SHARES.items()}
     spec = OrgSpec(accounts=default_accounts(args.accounts), regions=tuple(regions), first_day=DAY, days=1,
                    backup_jobs_per_day=per_region["backup"], copy_jobs_per_day=per_region["copy"],
                    restore_jobs_per_day=per_region["restore"], seed=11)
     total = sum(per_region.values()) * len(regions)
-    print(f"benchmark: {total:,} jobs on {DAY} over {len(regions)} region(s), {args.accounts} accounts; "
-          f"python {sys.version.split()[0]}, {os.cpu_count()} CPUs", flush=True)
+    # the least calls of any lister: ceil(jobs / 1000) per operation and region
+    minimum = {r: sum(max(1, math.ceil(per_region[t.job_type] / 1000)) for t in JOB_TABLES) for r in regions}
+    mode = (f"paced: {args.latency * 1000:.0f} ms per call, {args.quota:g} calls/s per region"
+            if args.paced else "unpaced: no latency, no quota")
+    load = os.getloadavg()
+    print(f"benchmark: {total:,} jobs on {DAY} over {len(regions)} region(s), {args.accounts} accounts; {mode}; "
+          f"python {sys.version.split()[0]}, {os.cpu_count()} CPUs; load average {load[0]:.2f} {load[1]:.2f} "
+          f"{load[2]:.2f}", flush=True)
+    faults = {"latency_seconds": args.latency, "rate_limit_per_second": args.quota} if args.paced else {}
 
-    figures = {"jobs": total, "regions": len(regions)}
+    figures = {"jobs": total, "regions": len(regions), "paced": args.paced, "python": sys.version.split()[0],
+               "cpus": os.cpu_count(), "load_before": load, "min_calls": sum(minimum.values())}
+    if args.paced:
+        figures.update(latency_s=args.latency, quota=args.quota,
+                       quota_bound_s=max(minimum.values()) / args.quota)
+    runs = {}
     with LocalAws() as local:
         t0 = time.perf_counter()
         local.emulator.generate(spec)
         print(f"  emulator seeded in {time.perf_counter() - t0:.1f}s", flush=True)
         local.create_report_target("bench-reports", "bench")
         env = local.job_env(now=f"{DAY}T23:59:00")
-
-        local.emulator.reset_stats()
-        job = measure([sys.executable, str(ROOT / "glue_jobs" / "backup_report_job.py"),
-                       "--REPORT_BUCKET", "bench-reports", "--MANAGEMENT_ROLE_ARN", ROLE_ARN,
-                       "--GLUE_DATABASE", "bench", "--REGIONS", ",".join(regions),
-                       "--REPORT_DATE", DAY.isoformat(), "--LOOKBACK_DAYS", "1"], env)
-        if job["rc"] != 0:
-            print(job["stderr"][-3000:])
-            return 1
-        stats = local.emulator.stats()
-        calls = stats["requests"]
-        minimum = {(t.operation, r): max(1, math.ceil(per_region[t.job_type] / 1000))
-                   for t in JOB_TABLES for r in regions}
-        per_slice = {f"{_op_name(op)[0]} {region}": {"calls": calls.get(_op_name(op) + (region,), 0),
-                                                     "minimum": least}
-                     for (op, region), least in minimum.items()}
-        figures["job"] = {"wall_s": job["wall_s"], "rss_mib": job["rss_mib"],
-                          "bytes": bytes_under(local, "bench-reports", "backup-reports/"),
-                          "calls": sum(v["calls"] for v in per_slice.values()),
-                          "min_calls": sum(minimum.values()), "throttled": stats.get("throttled", 0),
-                          "calls_per_slice": per_slice}
-
+        pipelines = [("job", [sys.executable, str(ROOT / "glue_jobs" / "backup_report_job.py"),
+                              "--REPORT_BUCKET", "bench-reports", "--MANAGEMENT_ROLE_ARN", ROLE_ARN,
+                              "--GLUE_DATABASE", "bench", "--REGIONS", ",".join(regions),
+                              "--REPORT_DATE", DAY.isoformat(), "--LOOKBACK_DAYS", "1"], "backup-reports/")]
         if not args.no_baseline:
+            pipelines.append(("baseline", [sys.executable, __file__, "--baseline-worker", "bench-reports",
+                                           ",".join(regions), DAY.isoformat()], "baseline/"))
+        for name, cmd, prefix in pipelines:
+            local.emulator.set_faults(**faults)  # a full token bucket for each pipeline
             local.emulator.reset_stats()
-            base = measure([sys.executable, __file__, "--baseline-worker", "bench-reports", ",".join(regions),
-                            DAY.isoformat()], env)
-            if base["rc"] != 0:
-                print(base["stderr"][-3000:])
+            result = measure(cmd, env)
+            if result["rc"] != 0:
+                print(f"{name} failed with status {result['rc']}:\n{result['stderr'][-3000:]}")
                 return 1
-            figures["baseline"] = {"wall_s": base["wall_s"], "rss_mib": base["rss_mib"],
-                                   "bytes": bytes_under(local, "bench-reports", "baseline/"),
-                                   "calls": sum(local.emulator.stats()["requests"].values())}
-
-    job_f = figures["job"]
-    print("\nList* calls of the job per operation and region (minimum = ceil(jobs / 1000) for the day):")
-    for name, counts in job_f["calls_per_slice"].items():
-        print(f"  {name:<32} {counts['calls']:>6} (minimum {counts['minimum']})")
-    print("\n| pipeline | jobs | wall (s) | jobs/s | peak RSS (MiB) | List* calls (min) | bytes written |")
-    print("|---|---|---|---|---|---|---|")
-    print(f"| backup-report job | {total:,} | {job_f['wall_s']:.1f} | {total / job_f['wall_s']:,.0f} | "
-          f"{job_f['rss_mib']:.0f} | {job_f['calls']} ({job_f['min_calls']}) | {job_f['bytes']:,} |")
-    if "baseline" in figures:
-        b = figures["baseline"]
-        print(f"| baseline (paginate→csv→put) | {total:,} | {b['wall_s']:.1f} | {total / b['wall_s']:,.0f} | "
-              f"{b['rss_mib']:.0f} | {b['calls']} | {b['bytes']:,} |")
-        figures["ratio"] = job_f["wall_s"] / b["wall_s"]
-        print(f"\njob / baseline wall time: {figures['ratio']:.2f}x")
+            runs[name] = dict(wall_s=result["wall_s"], rss_mib=result["rss_mib"],
+                              tree_rss_mib=result["tree_rss_mib"], bytes=bytes_under(local, "bench-reports", prefix),
+                              **list_calls(local.emulator.stats(), regions))
+            used = re.search(r"listing with (\d+) process", result["stdout"] + result["stderr"])
+            runs[name]["processes"] = int(used.group(1)) if used else 1
+            print(f"  {name}: {result['wall_s']:.1f}s", flush=True)
+    figures.update(runs)
+    figures["load_after"] = os.getloadavg()
+    print_table(figures, list(runs))
     if args.json:
         Path(args.json).write_text(json.dumps(figures, indent=2))
     return 0
 
 
-def _op_name(operation: str) -> tuple:
-    """boto3 snake_case operation -> the API name the emulator counts (list_backup_jobs -> ListBackupJobs)."""
-    return ("".join(part.title() for part in operation.split("_")),)
+def print_table(figures: dict, names: list) -> None:
+    """The figures of each pipeline side by side, as a Markdown table."""
+    total, bound = figures["jobs"], figures.get("quota_bound_s")
+    rows = [("wall time (s)", lambda f: f"{f['wall_s']:.1f}")]
+    if bound is not None:
+        rows += [("quota bound (s)", lambda f: f"{bound:.1f}"),
+                 ("wall ÷ quota bound", lambda f: f"{f['wall_s'] / bound:.2f}×")]
+    rows += [("jobs/s", lambda f: f"{total / f['wall_s']:,.0f}"),
+             ("List* calls (minimum)", lambda f: f"{f['calls']} ({figures['min_calls']})"),
+             ("calls ÷ minimum", lambda f: f"{f['calls'] / figures['min_calls']:.3f}"),
+             ("throttled calls", lambda f: f"{f['throttled']} ({100 * f['throttled'] / max(1, f['calls']):.1f} %)"),
+             ("peak RSS, largest process (MiB)", lambda f: f"{f['rss_mib']:.0f}"),
+             ("peak RSS, all its processes (MiB)", lambda f: f"{f['tree_rss_mib']:.0f}"),
+             ("processes", lambda f: f"{f['processes']}"),
+             ("bytes written", lambda f: f"{f['bytes']:,}")]
+    print(f"\n| {total:,} jobs, {figures['regions']} regions, python {figures['python']} | "
+          + " | ".join(names) + " |")
+    print("|---" * (len(names) + 1) + "|")
+    for label, cell in rows:
+        print(f"| {label} | " + " | ".join(cell(figures[n]) for n in names) + " |")
+    if "baseline" in figures and "job" in figures:
+        figures["ratio"] = figures["job"]["wall_s"] / figures["baseline"]["wall_s"]
+        print(f"\njob ÷ baseline wall time: {figures['ratio']:.2f}×")
+    before, after = figures["load_before"], figures["load_after"]
+    print(f"load average before {before[0]:.2f}, after {after[0]:.2f} (1 min)")
 
 
 if __name__ == "__main__":

@@ -9,6 +9,7 @@ import csv
 import datetime as dt
 import importlib.util
 import io
+import json
 import os
 import re
 import sys
@@ -24,6 +25,7 @@ from urllib.parse import parse_qs
 import boto3
 
 from backup_report.local import synthetic
+from backup_report.local.announcements import DigestCapture, EventCapture
 from backup_report.local.stack import ENTRY_SCRIPT, MANAGEMENT_ACCOUNT_ID, REGION, ROLE_ARN
 from backup_report.schema import TABLES_BY_NAME
 from backup_report.shape import one_line
@@ -233,6 +235,61 @@ class TrustingSts:
 def _sts_error(code: str, message: str) -> str:
     return (f'<ErrorResponse xmlns="{_STS_NS}"><Error><Type>Sender</Type><Code>{code}</Code>'
             f"<Message>{message}</Message></Error><RequestId>{uuid.uuid4()}</RequestId></ErrorResponse>")
+
+
+# --------------------------------------------------------------------------- what the announcements reach
+# EventCapture (a bus whose rule feeds an SQS queue) and DigestCapture (an SNS topic with an SQS
+# subscription) come from backup_report.local.announcements, which the demo uses too.
+
+class DenyingEndpoint:
+    """An endpoint that refuses every call with ``AccessDenied``/``AuthorizationError`` as EventBridge
+    (JSON protocol) and SNS (query protocol) refuse a caller without the permission. Point a job at
+    it with ``AWS_ENDPOINT_URL_EVENTBRIDGE`` / ``AWS_ENDPOINT_URL_SNS``; ``calls`` counts requests."""
+
+    def __init__(self):
+        self.calls = 0
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+    def stop(self) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+
+    def _handler(self):
+        endpoint = self
+
+        class Handler(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+
+            def log_message(self, *args):
+                pass
+
+            def do_POST(self):
+                self.rfile.read(int(self.headers.get("Content-Length", 0)))
+                endpoint.calls += 1
+                if self.headers.get("X-Amz-Target", "").startswith("AWSEvents."):
+                    body = json.dumps({"__type": "AccessDeniedException", "message": (
+                        "User: arn:aws:sts::123456789012:assumed-role/backup-report-job/x is not authorized "
+                        "to perform: events:PutEvents on resource: arn:aws:events:us-east-1:123456789012:"
+                        "event-bus/default")})
+                    content_type = "application/x-amz-json-1.1"
+                else:
+                    body = (f'<ErrorResponse xmlns="http://sns.amazonaws.com/doc/2010-03-31/"><Error><Type>Sender'
+                            "</Type><Code>AuthorizationError</Code><Message>User is not authorized to perform: "
+                            f"SNS:Publish</Message></Error><RequestId>{uuid.uuid4()}</RequestId></ErrorResponse>")
+                    content_type = "text/xml"
+                data = body.encode()
+                self.send_response(403)
+                self.send_header("Content-Type", content_type)
+                self.send_header("Content-Length", str(len(data)))
+                self.end_headers()
+                self.wfile.write(data)
+
+        return Handler
+
+
+__all__ += ["EventCapture", "DigestCapture", "DenyingEndpoint"]
 
 
 # --------------------------------------------------------------------------- a queried history

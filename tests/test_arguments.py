@@ -45,6 +45,7 @@ def test_parser_reads_equals_form_and_every_spec_argument():
     assert raw == {"REPORT_PREFIX": "a/b", "EXTERNAL_ID": "x-1"}
     assert set(ARGUMENT_NAMES) == {"REPORT_BUCKET", "MANAGEMENT_ROLE_ARN", "GLUE_DATABASE", "EXTERNAL_ID",
                                    "REPORT_PREFIX", "REGIONS", "REPORT_DATE", "LOOKBACK_DAYS",
+                                   "EVENT_BUS_NAME", "ALERT_TOPIC_ARN", "ALERT_MAX_AGE_HOURS",
                                    "CONFIG_AGGREGATOR", "CONFIG_ROLE_ARN", "CONFIG_EXTERNAL_ID"}
 
 
@@ -66,12 +67,31 @@ def test_parser_reads_equals_form_and_every_spec_argument():
     (BASE + ["--REGIONS", "us-east-1,Mars"], "--REGIONS"),
     (BASE + ["--REPORT_PREFIX", "a/../b"], "--REPORT_PREFIX"),
     (BASE + ["--EXTERNAL_ID", "x"], "--EXTERNAL_ID"),
+    (BASE + ["--EVENT_BUS_NAME", "my bus"], "--EVENT_BUS_NAME"),
+    (BASE + ["--EVENT_BUS_NAME", "arn:aws:sns:us-east-1:123456789012:t"], "--EVENT_BUS_NAME"),
+    (BASE + ["--ALERT_TOPIC_ARN", "backup-alerts"], "--ALERT_TOPIC_ARN"),
+    (BASE + ["--ALERT_TOPIC_ARN", "arn:aws:sns:us-east-1:123456789012:alerts.fifo"], "--ALERT_TOPIC_ARN"),
+    (BASE + ["--ALERT_MAX_AGE_HOURS", "0"], "--ALERT_MAX_AGE_HOURS"),
+    (BASE + ["--ALERT_MAX_AGE_HOURS", "721"], "--ALERT_MAX_AGE_HOURS"),
+    (BASE + ["--ALERT_MAX_AGE_HOURS", "2d"], "--ALERT_MAX_AGE_HOURS"),
 ])
 def test_bad_input_names_the_argument(argv, named):
     with pytest.raises(ArgumentError) as caught:
         parse_arguments(argv, now=NOW)
     assert named in str(caught.value)
     assert caught.value.exit_code == 2
+
+
+def test_announcements_default_to_the_default_bus_no_digest_and_48_hours():
+    s = parse_arguments(BASE, now=NOW)
+    assert (s.event_bus, s.alert_topic_arn, s.alert_max_age_hours) == ("default", None, 48)
+    topic = "arn:aws-cn:sns:cn-north-1:111122223333:backup-report-alerts"
+    bus = "arn:aws:events:eu-west-1:111122223333:event-bus/backup-ops"
+    s = parse_arguments(BASE + ["--EVENT_BUS_NAME", bus, "--ALERT_TOPIC_ARN", topic, "--ALERT_MAX_AGE_HOURS", "720"],
+                        now=NOW)
+    assert (s.event_bus, s.alert_topic_arn, s.alert_max_age_hours) == (bus, topic, 720)
+    for off in ("none", "None"):
+        assert parse_arguments(BASE + ["--EVENT_BUS_NAME", off], now=NOW).event_bus is None
 
 
 def test_other_partitions_are_accepted():

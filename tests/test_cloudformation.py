@@ -207,13 +207,16 @@ def _backup_job(job_id: str, account: str, created: str, state: str) -> dict:
 def test_the_jobs_api_calls_need_exactly_the_granted_actions(run_job, report, emulator, tmp_path):
     """Run the real job twice (a settlement rewrite) with its call log, then map the calls."""
     member, now = "210987654321", "2026-11-26T23:00:00"
-    emulator.load_jobs("backup", "us-east-1", [_backup_job("b-1", member, "2026-11-26T10:00:00", "RUNNING")])
+    failed = _backup_job("b-2", member, "2026-11-26T09:00:00", "FAILED")
+    emulator.load_jobs("backup", "us-east-1", [_backup_job("b-1", member, "2026-11-26T10:00:00", "RUNNING"), failed])
     log = tmp_path / "calls.log"
     env = {"BACKUP_REPORT_CALL_LOG": str(log)}
+    # the digest's topic: the first run announces b-2, the second reads that (alerts) and announces b-1
+    topic = report.session.client("sns").create_topic(Name=f"digest-{report.bucket}")["TopicArn"]
     # no --REGIONS: the enabled regions come from ec2:DescribeRegions
-    first = run_job(report.args(LOOKBACK_DAYS="1"), report.env, now=now, extra_env=env)
+    first = run_job(report.args(LOOKBACK_DAYS="1", ALERT_TOPIC_ARN=topic), report.env, now=now, extra_env=env)
     assert first.returncode == 0, first.stderr[-3000:]
-    emulator.load_jobs("backup", "us-east-1", [_backup_job("b-1", member, "2026-11-26T10:00:00", "COMPLETED")],
+    emulator.load_jobs("backup", "us-east-1", [_backup_job("b-1", member, "2026-11-26T10:00:00", "FAILED"), failed],
                        replace=True)
     # a table written by an older release lacks a column: the job adds it (glue:UpdateTable)
     glue = report.session.client("glue")
@@ -222,7 +225,8 @@ def test_the_jobs_api_calls_need_exactly_the_granted_actions(run_job, report, em
                                          "Parameters") if k in table}
     table_input["StorageDescriptor"]["Columns"] = table_input["StorageDescriptor"]["Columns"][:-1]
     glue.update_table(DatabaseName=report.database, TableInput=table_input)
-    second = run_job(report.args(LOOKBACK_DAYS="1", REGIONS="us-east-1"), report.env, now=now, extra_env=env)
+    second = run_job(report.args(LOOKBACK_DAYS="1", REGIONS="us-east-1", ALERT_TOPIC_ARN=topic), report.env,
+                     now=now, extra_env=env)
     assert second.returncode == 0, second.stderr[-3000:]
 
     used = permissions.actions_from_call_log(log.read_text().splitlines())
@@ -328,7 +332,7 @@ def test_quicksight_datasets_carry_the_schema(reporting):
         assert dataset["Condition"] == ("HasQuickSightInventory" if table["Name"] == "resources" else "HasQuickSight")
         assert table["Schema"] == {"Ref": "GlueDatabase"}
         tables[table["Name"]] = [(c["Name"], c["Type"]) for c in table["InputColumns"]]
-    assert sorted(tables) == ["backup_jobs", "report_runs", "resources"]
+    assert sorted(tables) == sorted(render.QUICKSIGHT_TABLES) and {"alerts", "resources"} <= set(tables)
     for name, columns in tables.items():
         schema = TABLES_BY_NAME[name]
         assert columns == [(c.name, render.QUICKSIGHT_TYPES[c.type]) for c in schema.columns + schema.partitions]

@@ -469,6 +469,26 @@ def test_rate_limit_per_region(emu):
     assert emu.stats()["throttled"] == outcomes.count("throttled")
 
 
+def test_the_quota_of_a_region_is_shared_by_its_three_operations(emu):
+    emu.set_faults(rate_limit_per_second=0.5)  # one call, then one more every two seconds
+    east, west = client(emu, "us-east-1"), client(emu, "eu-west-1")
+    started = time.monotonic()
+    east.list_backup_jobs()
+    outcomes = []
+    for call in (east.list_copy_jobs, east.list_restore_jobs):
+        try:
+            call()
+            outcomes.append("ok")
+        except ClientError as e:
+            outcomes.append(error_of(e)[1])
+    west.list_copy_jobs()  # another region, its own bucket
+    if time.monotonic() - started < 2:  # no token could have come back yet
+        assert outcomes == ["ThrottlingException"] * 2
+        assert emu.stats()["throttled_by"] == {("ListCopyJobs", "us-east-1"): 1,
+                                               ("ListRestoreJobs", "us-east-1"): 1}
+    assert outcomes.count("ok") <= 1
+
+
 def test_access_denied_per_region_and_per_operation(emu):
     emu.load_jobs("backup", "us-east-1", [job("backup", "b1", "2026-11-26T01:00:00")])
     emu.set_faults(denied_regions=["eu-west-1"], denied=[["us-east-1", "ListCopyJobs"]])

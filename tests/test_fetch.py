@@ -2,12 +2,20 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
+import multiprocessing
+from collections import Counter
 
 import boto3
+import botocore.parsers
+import botocore.session
+import pytest
+from botocore.exceptions import ClientError
 from botocore.stub import Stubber
 
-from backup_report import fetch, schema
+from backup_report import aws, fetch, schema
 from backup_report.fetch import account_names
+from backup_report.local.synthetic import OrgSpec, default_accounts
 
 from .builders import MANAGEMENT_ACCOUNT, UTC, api_job
 
@@ -75,3 +83,170 @@ def test_account_names_denied_gives_a_warning_and_no_names(caplog):
     with stub, caplog.at_level("WARNING"):
         assert account_names(session) == {}
     assert "organizations:ListAccounts" in caplog.text and "AccessDeniedException" in caplog.text
+
+
+# --------------------------------------------------------------------------- parsing pages
+
+
+def job_session() -> boto3.Session:
+    """A session whose botocore parses timestamps as the job's management session does."""
+    core = botocore.session.get_session()
+    core.get_component("response_parser_factory").set_parser_defaults(timestamp_parser=aws.parse_api_timestamp)
+    return boto3.Session(botocore_session=core, region_name="us-east-1")
+
+
+def exact(value):
+    """``value`` with its types spelled out (a datetime's time zone included), dict keys sorted."""
+    if isinstance(value, dict):
+        return {k: exact(v) for k, v in sorted(value.items())}
+    if isinstance(value, list):
+        return [exact(v) for v in value]
+    return (type(value).__name__, repr(value))
+
+
+def test_the_fast_parser_gives_botocores_result_on_every_field_the_emulator_produces(emulator, local_aws):
+    emulator.reset()
+    emulator.generate(OrgSpec(accounts=default_accounts(3), regions=("us-east-1",), first_day=DAY, days=1,
+                              backup_jobs_per_day=120, copy_jobs_per_day=60, restore_jobs_per_day=60, seed=5))
+    client = fetch.backup_client(job_session(), "us-east-1", fast_parse=False)
+    bodies = []
+    client.meta.events.register("before-parse.backup", lambda response_dict, **_: bodies.append(response_dict["body"]))
+    fast = fetch.FastPageParser(client.meta.service_model, ["ListBackupJobs", "ListCopyJobs", "ListRestoreJobs"])
+    assert sorted(fast.converters) == ["ListBackupJobs", "ListCopyJobs", "ListRestoreJobs"]
+    for table in schema.JOB_TABLES:
+        name = client.meta.method_to_api_mapping[table.operation]
+        fields, timestamps = set(), set()
+        for page in client.get_paginator(table.operation).paginate(ByAccountId="*",
+                                                                   PaginationConfig={"PageSize": 25}):
+            raw = bodies.pop()
+            expected = {k: v for k, v in page.items() if k != "ResponseMetadata"}
+            assert exact(fast.parse(name, raw)) == exact(expected), name
+            items = json.loads(raw)[table.result_key]
+            fields.update(k for item in items for k in item)
+            timestamps.update(k for item in expected[table.result_key] for k, v in item.items()
+                              if isinstance(v, dt.datetime))
+        assert len(fields) > 15 and {"CreationDate", "CompletionDate"} <= timestamps, (name, fields, timestamps)
+    assert fast.fallback == 0
+
+
+def test_the_fast_parser_drops_unknown_and_null_members_and_converts_types_like_botocore():
+    client = boto3.Session(region_name="us-east-1").client("backup", aws_access_key_id="x", aws_secret_access_key="y")
+    output = client.meta.service_model.operation_model("ListBackupJobs").output_shape
+    factory = botocore.parsers.ResponseParserFactory()
+    factory.set_parser_defaults(timestamp_parser=aws.parse_api_timestamp)
+    reference = factory.create_parser("rest-json")
+    fast = fetch.FastPageParser(client.meta.service_model, ["ListBackupJobs"])
+    body = json.dumps({"BackupJobs": [
+        {"BackupJobId": "b-1", "CreationDate": 1795651200.123, "CompletionDate": "2026-11-26T01:02:03.5Z",
+         "State": None, "NotModelled": "x", "BackupSizeInBytes": 5.0, "BytesTransferred": 7,
+         "IsEncrypted": "true", "IsParent": 1, "CreatedBy": {"BackupPlanId": "p", "Other": 1, "BackupRuleId": None},
+         "BackupOptions": {"WindowsVSS": "enabled"}, "RecoveryPointLifecycle": {"DeleteAfterDays": 30}},
+        None], "NextToken": None, "Unknown": [1]}).encode()
+    expected = reference.parse({"status_code": 200, "headers": {}, "body": body}, output)
+    del expected["ResponseMetadata"]
+    assert exact(fast.parse("ListBackupJobs", body)) == exact(expected)
+    assert expected["BackupJobs"][0]["IsParent"] is False and expected["BackupJobs"][1] is None
+    # what it cannot reproduce exactly is left to botocore
+    assert fast.parse("ListBackupJobs", b'{"BackupJobs": {"not": "a list"}}') is None
+    assert fast.parse("ListBackupJobs", b"not json") is None
+    assert fast.parse("ListProtectedResources", b"{}") is None
+
+
+def test_errors_and_retries_stay_botocores(emulator, local_aws):
+    emulator.reset()
+    emulator.set_faults(throttle_next=2)
+    client = fetch.backup_client(boto3.Session(), "us-east-1")
+    assert client.list_backup_jobs(ByAccountId="*")["BackupJobs"] == []  # retried twice, then parsed here
+    assert emulator.stats()["throttled"] == 2
+    emulator.set_faults(denied_regions=["us-east-1"])
+    with pytest.raises(ClientError) as denied:
+        client.list_backup_jobs(ByAccountId="*")
+    assert denied.value.response["Error"]["Code"] == "AccessDeniedException"
+    emulator.set_faults()
+
+
+# --------------------------------------------------------------------------- windows and pace
+
+def crowded_day(spread: int, cluster: int, ties: int, burst: int = 0):
+    """Backup jobs on DAY: ``spread`` over the whole day and ``cluster`` within ten minutes at
+    noon, ``ties`` of them at each instant (equal creation dates), from the day's first to its
+    last millisecond, and ``burst`` more at 18:00 exactly; and two jobs just outside the day."""
+    start, noon = dt.datetime(2026, 11, 26, tzinfo=UTC), dt.datetime(2026, 11, 26, 12, tzinfo=UTC)
+    instants = [start + i * dt.timedelta(days=1) / (spread // ties) for i in range(spread // ties)]
+    instants += [noon + i * dt.timedelta(minutes=10) / (cluster // ties) for i in range(cluster // ties)]
+    instants.append(start + dt.timedelta(days=1) - dt.timedelta(milliseconds=1))
+    jobs = [api_job("backup", f"b-{n:03d}-{k}", MEMBER, at.strftime("%Y-%m-%dT%H:%M:%S.%f"), "COMPLETED")
+            for n, at in enumerate(instants) for k in range(ties)]
+    jobs += [api_job("backup", f"burst-{k}", MEMBER, "2026-11-26T18:00:00", "COMPLETED") for k in range(burst)]
+    outside = [api_job("backup", "x-before", MEMBER, "2026-11-25T23:59:59.999", "COMPLETED"),
+               api_job("backup", "x-after", MEMBER, "2026-11-27T00:00:00", "COMPLETED")]
+    return jobs, outside
+
+
+def test_a_busy_day_is_listed_in_windows_and_every_job_comes_once(emulator, local_aws):
+    jobs, outside = crowded_day(spread=700, cluster=1400, ties=7, burst=25)
+    emulator.reset()
+    emulator.load_jobs("backup", "us-east-1", jobs + outside)
+    client = fetch.backup_client(boto3.Session(), "us-east-1", fetch.RateLimiter(rate=1000, burst=1000))
+    emulator.reset_stats()
+    listing = fetch.DayListing(client, schema.BACKUP_JOBS, DAY, max_windows=4, page_size=10)
+    seen = Counter(job["BackupJobId"] for page in listing.pages() for job in page)
+    assert set(seen) == {j["BackupJobId"] for j in jobs} and set(seen.values()) == {1}
+    # the day was split, then the window holding the cluster was split again
+    assert len(listing.splits) >= 2 and listing.windows == 1 + sum(n - 1 for n in listing.splits) > 4
+    # each window ends with a partial page: a few calls more than the minimum, not many
+    calls = emulator.stats()["requests"][("ListBackupJobs", "us-east-1")]
+    assert len(jobs) / 10 <= calls <= len(jobs) / 10 + 1 + 2 * listing.windows
+
+
+def test_windows_within_the_quota_and_throttled_beyond_it_still_list_every_job_once(emulator, local_aws):
+    jobs, outside = crowded_day(spread=300, cluster=150, ties=3)
+    emulator.reset()
+    emulator.load_jobs("backup", "us-east-1", jobs + outside)
+    emulator.set_faults(rate_limit_per_second=10)  # half what the client assumes
+    limiter = fetch.RateLimiter(rate=20, burst=10)
+    client = fetch.backup_client(boto3.Session(), "us-east-1", limiter)
+    listing = fetch.DayListing(client, schema.BACKUP_JOBS, DAY, max_windows=6, page_size=10)
+    seen = Counter(job["BackupJobId"] for page in listing.pages() for job in page)
+    emulator.set_faults()
+    assert set(seen) == {j["BackupJobId"] for j in jobs} and set(seen.values()) == {1}
+    assert listing.windows > 1
+    if emulator.stats()["throttled"]:  # told to slow down: it did
+        assert limiter.current_rate < 20
+
+
+def test_one_failing_window_fails_the_listing():
+    class Windows:
+        """Full pages for the day; one window of the split fails."""
+
+        def __init__(self):
+            self.calls = []
+
+        def get_paginator(self, _operation):
+            return self
+
+        def paginate(self, ByCreatedAfter, ByCreatedBefore, **_params):
+            self.calls.append((ByCreatedAfter, ByCreatedBefore))
+            if len(self.calls) == 3:
+                raise ClientError({"Error": {"Code": "AccessDeniedException", "Message": "no"}}, "ListBackupJobs")
+            top = ByCreatedBefore - dt.timedelta(seconds=2)
+            yield {"BackupJobs": [{"BackupJobId": f"{len(self.calls)}-{i}", "CreationDate":
+                                   top - dt.timedelta(seconds=i)} for i in range(10)], "NextToken": "more"}
+            yield {"BackupJobs": []}
+
+    listing = fetch.DayListing(Windows(), schema.BACKUP_JOBS, DAY, max_windows=3, page_size=10)
+    with pytest.raises(ClientError, match="AccessDenied"):
+        list(listing.pages())
+
+
+def test_the_rate_limiter_is_one_bucket_for_every_thread_and_process_sharing_it():
+    context = multiprocessing.get_context()
+    lock, state = context.Lock(), context.RawArray("d", 3)
+    first = fetch.RateLimiter(rate=1, burst=2, lock=lock, state=state)
+    second = fetch.RateLimiter(rate=1, burst=2, lock=lock, state=state)  # as in another process
+    assert first.acquire() == 0 and second.acquire() == 0  # the burst
+    assert first.acquire() > 0.5  # the bucket is empty for both: wait for a token
+    second.throttled()
+    assert first.current_rate == second.current_rate < 1
+    with pytest.raises(ValueError):
+        fetch.RateLimiter(rate=0)

@@ -22,7 +22,7 @@ from backup_report.local.demo import DemoResult, render_html
 from backup_report.queries import list_queries, query_parameters, render_sql
 from backup_report.resources import sql_dir
 
-from .builders import FAILURE_STATES, FINAL_BACKUP, REGIONS, ROOT, TODAY, day, reported_slices
+from .builders import FAILURE_STATES, FINAL_BACKUP, OLD_FIRST, REGIONS, ROOT, TODAY, day, reported_slices
 
 
 # --------------------------------------------------------------------------- the catalogue and the text
@@ -309,6 +309,35 @@ def test_12_restore_testing_summary(history, ask):
                                                                                c["failed"], c["pending"])
         judged = c["passed"] + c["failed"]
         assert rounded(r["pass_rate_pct"], 100 * c["passed"] / judged, 2) if judged else r["pass_rate_pct"] is None
+
+
+def test_15_jobs_needing_attention(history, ask, local_aws):
+    import boto3
+
+    from backup_report.attention import needs_attention
+
+    from .builders import read_rows
+
+    def key(x):
+        return (x["job_type"], x["id"], x["status"], x["validation"] or "")
+
+    expected = {key(x) for x in history["rows"] if in_window(x, 7)
+                and needs_attention(x["job_type"], x["status"], x["message_category"], x["validation"])}
+    got = {(r["job_type"], r["job_id"], r["status"], r["validation_status"]): r
+           for r in records(ask("15_jobs_needing_attention"))}
+    assert set(got) == expected and {k[0] for k in got} == {"backup", "copy", "restore"}
+    # announced: what the history's runs recorded in the alerts ledger (events on; no digest topic)
+    alerts = read_rows(boto3.Session(), history["bucket"], "alerts")
+    announced = {(a["job_type"], a["job_id"], a["status"], a["validation_status"]) for a in alerts}
+    assert {k for k, r in got.items() if r["is_announced"]} == announced & expected
+    assert all((r["event_sent_at"] is not None) == r["is_announced"] and r["digest_sent_at"] is None
+               for r in got.values())
+    # only the last 48 hours of each run were announced: the window's older items were not
+    rows = {key(x): x for x in history["rows"]}
+    recent = announced & expected
+    assert recent and all(rows[k]["report_date"] >= day(3) for k in recent)
+    assert any(not r["is_announced"] for k, r in got.items() if rows[k]["report_date"] <= day(4))
+    assert {rows[k]["report_date"] for k in announced - expected} <= {OLD_FIRST, OLD_FIRST + dt.timedelta(days=1)}
 
 
 # --------------------------------------------------------------------------- every query: cost and style

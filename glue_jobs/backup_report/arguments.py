@@ -14,6 +14,8 @@ from .errors import ArgumentError
 #: AWS Backup keeps job records for about 30 days: a window reaching further back
 #: would replace reported history with an incomplete listing.
 MAX_LOOKBACK_DAYS = 30
+#: The longest --ALERT_MAX_AGE_HOURS: the longest window.
+MAX_ALERT_AGE_HOURS = 24 * MAX_LOOKBACK_DAYS
 
 
 @dataclass(frozen=True)
@@ -43,6 +45,11 @@ ARGUMENTS: Tuple[Argument, ...] = (
              "role to assume for the aggregator's account; default --MANAGEMENT_ROLE_ARN"),
     Argument("CONFIG_EXTERNAL_ID", False, None,
              "passed to sts:AssumeRole for --CONFIG_ROLE_ARN; default --EXTERNAL_ID when the role is the default"),
+    Argument("EVENT_BUS_NAME", False, "default",
+             "EventBridge bus (name or ARN) the attention events go to; none: no events"),
+    Argument("ALERT_TOPIC_ARN", False, None, "SNS topic of the attention digest; none when absent"),
+    Argument("ALERT_MAX_AGE_HOURS", False, "48",
+             f"jobs that finished longer ago are never announced, 1..{MAX_ALERT_AGE_HOURS}"),
 )
 ARGUMENT_NAMES = tuple(a.name for a in ARGUMENTS)
 
@@ -66,6 +73,8 @@ _AGGREGATOR = re.compile(r"^[\w-]{1,256}$")
 _PREFIX = re.compile(r"^[A-Za-z0-9!_.*'()/=-]{1,512}$")
 _REGION = re.compile(r"^[a-z]{2}(-[a-z]+)+-\d{1,2}$")
 _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+_EVENT_BUS = re.compile(r"^([/.\w-]{1,256}|arn:aws[a-z-]*:events:[a-z0-9-]+:\d{12}:event-bus/[/.\w-]{1,256})$")
+_TOPIC_ARN = re.compile(r"^arn:aws[a-z-]*:sns:[a-z0-9-]+:\d{12}:[\w-]{1,256}$")
 
 
 @dataclass(frozen=True)
@@ -86,6 +95,11 @@ class Settings:
     config_aggregator: Optional[str] = None
     config_role_arn: Optional[str] = None
     config_external_id: Optional[str] = None
+    #: Attention announcements: the EventBridge bus (None: no events), the digest's SNS topic
+    #: (None: no digest), the age after which a job is never announced.
+    event_bus: Optional[str] = "default"
+    alert_topic_arn: Optional[str] = None
+    alert_max_age_hours: int = 48
 
     @property
     def days(self) -> Tuple[dt.date, ...]:
@@ -255,6 +269,8 @@ def parse_arguments(argv: Sequence[str], now: Optional[dt.datetime] = None) -> S
     else:
         if not 1 <= lookback <= MAX_LOOKBACK_DAYS:
             errors.append(f"--LOOKBACK_DAYS {lookback} must be between 1 and {MAX_LOOKBACK_DAYS}")
+    event_bus, topic_arn, max_age = _alert_arguments(value("EVENT_BUS_NAME"), value("ALERT_TOPIC_ARN"),
+                                                     value("ALERT_MAX_AGE_HOURS"), errors)
 
     if not errors:
         first = report_date - dt.timedelta(days=lookback - 1)
@@ -276,4 +292,25 @@ def parse_arguments(argv: Sequence[str], now: Optional[dt.datetime] = None) -> S
         config_role_arn=(config_role_arn or role_arn) if aggregator else None,
         config_external_id=(config_external_id if config_role_arn else config_external_id or external_id)
         if aggregator else None,
+        event_bus=event_bus, alert_topic_arn=topic_arn, alert_max_age_hours=max_age,
     )
+
+
+def _alert_arguments(bus: str, topic_arn: str, max_age_text: str,
+                     errors: List[str]) -> Tuple[Optional[str], Optional[str], int]:
+    """--EVENT_BUS_NAME (``none``: None), --ALERT_TOPIC_ARN (absent: None), --ALERT_MAX_AGE_HOURS."""
+    if bus and bus.lower() != "none" and not _EVENT_BUS.match(bus):
+        errors.append(f"--EVENT_BUS_NAME {bus!r} is neither an EventBridge bus name (letters, digits and "
+                      "/._-), nor an event bus ARN, nor none")
+    if topic_arn and not _TOPIC_ARN.match(topic_arn):
+        errors.append(f"--ALERT_TOPIC_ARN {topic_arn!r} is not the ARN of a standard SNS topic "
+                      "(arn:<partition>:sns:<region>:<12-digit account>:<name>; FIFO topics are not supported)")
+    max_age = 0
+    try:
+        max_age = int(max_age_text)
+    except ValueError:
+        errors.append(f"--ALERT_MAX_AGE_HOURS {max_age_text!r} is not a whole number")
+    else:
+        if not 1 <= max_age <= MAX_ALERT_AGE_HOURS:
+            errors.append(f"--ALERT_MAX_AGE_HOURS {max_age} must be between 1 and {MAX_ALERT_AGE_HOURS}")
+    return (None if not bus or bus.lower() == "none" else bus), (topic_arn or None), max_age

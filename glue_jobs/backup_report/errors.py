@@ -46,6 +46,11 @@ class PartialFailure(BackupReportError):
     """Some slices (region x job type x day) could not be fetched; the rest was written."""
 
 
+class AlertError(BackupReportError):
+    """An announcement channel (EventBridge, the SNS digest) or the alerts ledger failed; the
+    reports were written, and the items not announced are announced by the next run."""
+
+
 # --------------------------------------------------------------------------- the saved queries
 
 class QueryError(BackupReportError):

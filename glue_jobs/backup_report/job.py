@@ -3,22 +3,25 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import multiprocessing
+import os
 import re
+import signal
 import sys
 import time
 import traceback
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
 from dataclasses import dataclass
-from typing import List, Mapping, Optional, Sequence, Set
+from typing import List, Mapping, Optional, Sequence, Set, Tuple
 
 import boto3
 from botocore.exceptions import BotoCoreError, ClientError
 
-from . import aws, catalog, errors, fetch, inventory, ledger
+from . import aws, catalog, errors, fetch, inventory, ledger, notify
 from .arguments import Settings, parse_arguments, read_raw_arguments
-from .errors import BackupReportError, BucketError, PartialFailure
+from .errors import AlertError, BackupReportError, BucketError, PartialFailure
 from .ledger import SliceResult
-from .schema import ALL_TABLES, JOB_TABLES, REPORT_RUNS, Table
+from .schema import ALL_TABLES, JOB_TABLES, JOB_TABLES_BY_TYPE, REPORT_RUNS, Table
 from .shape import shape_jobs
 from .write import SliceWriter, check_bucket
 
@@ -26,8 +29,10 @@ log = logging.getLogger("backup_report")
 
 #: Jobs shaped and written at a time: memory stays bounded whatever a day's volume.
 CHUNK_ROWS = 20_000
-#: Regions fetched at once (each region has its own AWS Backup request quota).
-MAX_PARALLEL_REGIONS = 4
+#: Lanes (a job type in a region) listed at once by threads in one process.
+MAX_PARALLEL_LANES = 4
+#: Listing processes at most, each one lane at a time (when more than one CPU is present).
+MAX_PROCESSES = 4
 
 # One log line per slice, so that an on-call engineer reads what each number counts and
 # every failed or skipped slice is an ERROR line of its own (docs/operations.md#logs).
@@ -41,6 +46,8 @@ SLICE_LINE = re.compile(r" (?P<level>INFO|ERROR) backup_report: (?P<job_type>bac
                         r"(?P<outcome>\d+ jobs written|failed|skipped)")
 #: The error of a slice not attempted because an earlier day of its job type and region failed.
 NOT_ATTEMPTED = "not attempted after: "
+#: One job type in one region: its slices are listed day after day, by one thread or process.
+Lane = Tuple[Table, str]
 
 
 @dataclass
@@ -51,6 +58,7 @@ class RunReport:
     regions: Sequence[str]
     results: List[SliceResult]
     ledger_paths: List[str]
+    alerts: Optional[notify.Outcome] = None  # what was announced (notify.announce)
 
     @property
     def failures(self) -> Optional[str]:
@@ -105,6 +113,7 @@ def run_slice(client, session: boto3.Session, settings: Settings, table: Table, 
         log.error(SLICE_FAILED, table.job_type, region, day, result.error)
         return result
     result.counts = dict(writer.counts)
+    result.attention = list(writer.attention)
     log.info(SLICE_WRITTEN, table.job_type, region, day, sum(result.counts.values()))
     return result
 
@@ -117,24 +126,129 @@ def _cause(error: Exception) -> str:
     return f"unexpected {type(error).__name__}: {error}"
 
 
-def run_region(management: boto3.Session, session: boto3.Session, settings: Settings, region: str,
-               names: Mapping[str, str], registry: Optional[catalog.PartitionRegistry] = None
-               ) -> List[SliceResult]:
-    """Every slice of ``region``. Once a job type fails there (retries exhausted, access
-    denied), its remaining days are not attempted: they fail with the same cause and keep
-    their rows, rather than hammering a throttled or denied API for every day."""
-    client = fetch.backup_client(management, region)
+def run_lane(client, session: boto3.Session, settings: Settings, table: Table, region: str,
+             names: Mapping[str, str], registry: Optional[catalog.PartitionRegistry] = None
+             ) -> List[SliceResult]:
+    """The slices of one job type in ``region``, day after day. Once a day fails there
+    (retries exhausted, access denied), the remaining days are not attempted: they fail with
+    the same cause and keep their rows, rather than hammering a throttled or denied API."""
     results: List[SliceResult] = []
-    for table in JOB_TABLES:
-        cause, failed_on = "", None
-        for day in settings.days:
-            if cause:
-                results.append(SliceResult(table.job_type, region, day, error=NOT_ATTEMPTED + cause))
-                log.error(SLICE_SKIPPED, table.job_type, region, day, failed_on, cause)
-                continue
-            result = run_slice(client, session, settings, table, region, day, names, registry)
-            cause, failed_on = result.error, day
-            results.append(result)
+    cause, failed_on = "", None
+    for day in settings.days:
+        if cause:
+            results.append(SliceResult(table.job_type, region, day, error=NOT_ATTEMPTED + cause))
+            log.error(SLICE_SKIPPED, table.job_type, region, day, failed_on, cause)
+            continue
+        result = run_slice(client, session, settings, table, region, day, names, registry)
+        cause, failed_on = result.error, day
+        results.append(result)
+    return results
+
+
+def worker_processes(lanes: int) -> int:
+    """Processes to list with: one per CPU this process may use (``BACKUP_REPORT_PROCESSES``
+    overrides), at most ``MAX_PROCESSES`` and one per lane; 1 where ``fork`` is not safe."""
+    wanted = os.environ.get("BACKUP_REPORT_PROCESSES", "").strip()
+    if wanted.isdigit() and int(wanted) > 0:
+        count = int(wanted)
+    else:
+        count = min(available_cpus(), MAX_PROCESSES)
+    if not sys.platform.startswith("linux"):
+        return 1
+    return max(1, min(count, lanes))
+
+
+def available_cpus() -> int:
+    """The CPUs this process may run on (Glue Python shell: several at 1 DPU, one at 0.0625)."""
+    try:
+        return len(os.sched_getaffinity(0))
+    except (AttributeError, OSError):
+        return os.cpu_count() or 1
+
+
+def _lane_failed(table: Table, region: str, days: Sequence[dt.date], error: BaseException) -> List[SliceResult]:
+    cause = f"unexpected {type(error).__name__}: {error}"
+    log.error(SLICE_FAILED, table.job_type, region, days[0], cause)
+    return [SliceResult(table.job_type, region, day, error=cause if not i else NOT_ATTEMPTED + cause)
+            for i, day in enumerate(days)]
+
+
+def _run_lanes_in_threads(management: boto3.Session, session: boto3.Session, settings: Settings,
+                          lanes: Sequence[Lane], names: Mapping[str, str],
+                          registry: catalog.PartitionRegistry) -> List[List[SliceResult]]:
+    regions = sorted({region for _, region in lanes})
+    # created here, not in the threads (sessions are not thread-safe); one quota per region
+    clients = {r: fetch.backup_client(management, r, fetch.RateLimiter()) for r in regions}
+    with ThreadPoolExecutor(max_workers=min(len(lanes), MAX_PARALLEL_LANES)) as pool:
+        futures = [pool.submit(run_lane, clients[region], session, settings, table, region, names, registry)
+                   for table, region in lanes]
+    return [f.result() for f in futures]
+
+
+class _Worker:
+    """A listing process's own sessions, catalog registry and clients (one per region,
+    paced by the region's token bucket that every process shares)."""
+
+    current: Optional["_Worker"] = None
+
+    def __init__(self, settings: Settings, names: Mapping[str, str], buckets: Mapping[str, tuple]):
+        self.settings, self.names, self.buckets = settings, names, buckets
+        # new sessions: the parent's connections and credentials' refresh are not shared
+        self.session = aws.job_session()
+        self.management = aws.assume_management_session(self.session, settings.role_arn, settings.external_id,
+                                                         settings.run_id)
+        self.registry = catalog.PartitionRegistry(self.session, settings.database)
+        self.clients: dict = {}
+
+    @classmethod
+    def start(cls, parent: int, settings: Settings, names: Mapping[str, str], buckets: Mapping[str, tuple]
+              ) -> None:
+        _die_with(parent)
+        cls.current = cls(settings, names, buckets)
+
+    @classmethod
+    def lane(cls, job_type: str, region: str) -> List[SliceResult]:
+        self = cls.current
+        assert self is not None, "the worker process was not started"
+        if region not in self.clients:
+            lock, state = self.buckets[region]
+            self.clients[region] = fetch.backup_client(self.management, region,
+                                                       fetch.RateLimiter(lock=lock, state=state))
+        table = JOB_TABLES_BY_TYPE[job_type]
+        return run_lane(self.clients[region], self.session, self.settings, table, region, self.names,
+                        self.registry)
+
+
+def _die_with(parent: int) -> None:
+    """Make this worker process end when the run's process ends, even killed (Glue stops a job
+    run as a whole: a worker left over would go on writing and deleting objects)."""
+    try:
+        import ctypes
+        ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGKILL, 0, 0, 0)  # PR_SET_PDEATHSIG
+    except (OSError, AttributeError):  # not Linux: the pool ends its workers on a normal exit
+        pass
+    if os.getppid() != parent:  # the run ended before this worker was ready
+        os._exit(1)
+
+
+def _run_lanes_in_processes(settings: Settings, lanes: Sequence[Lane], names: Mapping[str, str],
+                            processes: int) -> List[List[SliceResult]]:
+    """Each lane in one of ``processes`` forked processes, one lane at a time each: parsing and
+    shaping use every CPU; a slice is still written, registered and finished by one process."""
+    context = multiprocessing.get_context("fork")
+    regions = sorted({region for _, region in lanes})
+    buckets = {r: (context.Lock(), context.RawArray("d", 3)) for r in regions}
+    sys.stdout.flush()  # else a child would write again what this process had buffered
+    sys.stderr.flush()
+    results: List[List[SliceResult]] = []
+    with ProcessPoolExecutor(max_workers=processes, mp_context=context, initializer=_Worker.start,
+                             initargs=(os.getpid(), settings, names, buckets)) as pool:
+        futures = [pool.submit(_Worker.lane, table.job_type, region) for table, region in lanes]
+        for (table, region), future in zip(lanes, futures):
+            try:
+                results.append(future.result())
+            except Exception as error:  # a worker that died (out of memory, killed) fails its lanes
+                results.append(_lane_failed(table, region, settings.days, error))
     return results
 
 
@@ -153,11 +267,19 @@ def run(settings: Settings) -> RunReport:
         if table.job_type != inventory.JOB_TYPE:  # resources: only with --CONFIG_AGGREGATOR (inventory)
             catalog.ensure_table(session, settings.database, settings.bucket, settings.prefix, table)
 
+    # A lane: one job type of one region, its days in order. The largest type comes first,
+    # so that the lanes listed last are the short ones.
+    lanes = [(table, region) for table in JOB_TABLES for region in regions]
+    processes = worker_processes(len(lanes))
+    log.info("listing with %d process(es) (%d CPU(s) available), %d lane(s)", processes, available_cpus(),
+             len(lanes))
     registry = catalog.PartitionRegistry(session, settings.database)
-    with ThreadPoolExecutor(max_workers=min(len(regions), MAX_PARALLEL_REGIONS)) as pool:
-        per_region = list(pool.map(lambda r: run_region(management, session, settings, r, names, registry),
-                                   regions))
-    results = [r for region_results in per_region for r in region_results]
+    if processes > 1:
+        per_lane = _run_lanes_in_processes(settings, lanes, names, processes)
+    else:
+        per_lane = _run_lanes_in_threads(management, session, settings, lanes, names, registry)
+    by_lane = {(table.job_type, region): lane for (table, region), lane in zip(lanes, per_lane)}
+    results = [r for region in regions for table in JOB_TABLES for r in by_lane[(table.job_type, region)]]
 
     # The slices registered their new partitions; this removes the ones their deletions emptied.
     for table in JOB_TABLES:
@@ -170,7 +292,9 @@ def run(settings: Settings) -> RunReport:
     log.info("report_runs: %d slice row(s) written for %d report day(s)", len(results), len(paths))
     catalog.sync_partitions(session, settings.database, settings.bucket, settings.prefix, REPORT_RUNS,
                             settings.days)
-    return RunReport(settings, tuple(regions), results, paths)
+    # Once the reports are written: announce the new attention items (never raises for a channel).
+    announced = notify.announce(session, settings, tuple(regions), results)
+    return RunReport(settings, tuple(regions), results, paths, announced)
 
 
 class _ByLevel(logging.Handler):
@@ -252,6 +376,9 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
         results = report.results
         if report.failures:
             raise PartialFailure(failure_message(results))
+        if report.alerts is not None and report.alerts.failures:
+            raise AlertError("The reports were written, but announcing what needs attention failed: "
+                             + report.alerts.error)
         status = 0
     except BackupReportError as error:
         status = errors.report(error)

@@ -3,6 +3,7 @@
 ```
 s3://<bucket>/<prefix>/<table>/report_date=YYYY-MM-DD/status=<STATUS>/<region>_<run token>_<chunk>.csv
 s3://<bucket>/<prefix>/report_runs/report_date=YYYY-MM-DD/<run id>.csv
+s3://<bucket>/<prefix>/alerts/report_date=YYYY-MM-DD/<run id>.csv
 ```
 
 A job table's object name starts with its region, so that one region's slice of a day
@@ -55,8 +56,14 @@ def is_region_object(path: str, region: str) -> bool:
 
 def ledger_object_path(bucket: str, prefix: str, day: dt.date, run_id: str) -> str:
     """``.../report_runs/report_date=YYYY-MM-DD/<run id>.csv``: one run's rows of one day."""
+    return run_object_path(bucket, prefix, REPORT_RUNS, day, run_id)
+
+
+def run_object_path(bucket: str, prefix: str, table: Table, day: dt.date, run_id: str) -> str:
+    """``.../<table>/report_date=YYYY-MM-DD/<run id>.csv``: one run's rows of one day of an
+    append-only table (``report_runs``, ``alerts``)."""
     safe_run_id = re.sub(r"[^A-Za-z0-9_.-]", "-", run_id)
-    return f"{day_path(bucket, prefix, REPORT_RUNS, day)}{safe_run_id}.csv"
+    return f"{day_path(bucket, prefix, table, day)}{safe_run_id}.csv"
 
 
 def list_objects(session: boto3.Session, path: str) -> List[str]:

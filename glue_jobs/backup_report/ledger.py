@@ -7,6 +7,7 @@ from typing import Dict, List, Optional, Sequence
 
 import boto3
 
+from .attention import Item
 from .layout import ledger_object_path
 from .schema import REPORT_RUNS, RUN_STATUSES
 from .shape import typed_frame
@@ -22,6 +23,8 @@ class SliceResult:
     day: dt.date
     error: str = ""
     counts: Dict[str, int] = field(default_factory=dict)
+    #: The slice's jobs that need attention (``attention.pick``), for ``notify.announce``.
+    attention: List[Item] = field(default_factory=list)
 
     @property
     def succeeded(self) -> bool:

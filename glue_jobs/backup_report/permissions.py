@@ -50,6 +50,12 @@ JOB_API_ACTIONS: FrozenSet[str] = frozenset({
     "glue:GetPartitions",
     "glue:BatchCreatePartition",
     "glue:BatchDeletePartition",
+    # Attention announcements (notify.py): what earlier runs announced (the report prefix's
+    # alerts/ objects only), the events on the one bus of --EVENT_BUS_NAME (when not none), the
+    # digest on the one topic of --ALERT_TOPIC_ARN.
+    "s3:GetObject",
+    "events:PutEvents",
+    "sns:Publish",
 })
 
 #: Granted for a failure path only: awswrangler aborts a multipart upload that failed.

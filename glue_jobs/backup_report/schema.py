@@ -10,6 +10,8 @@ A column's ``source`` says where its value comes from:
 * ``derived:account_name``: the Organizations account name of ``AccountId``;
 * ``derived:region``: the region that was queried;
 * ``derived:duration_seconds``: whole seconds from ``CreationDate`` to ``CompletionDate``;
+* ``A/B`` (``alerts``): field A of the job, else B (whichever its job type has);
+* ``derived:<name>`` in ``report_runs`` and ``alerts``: set by the run itself.
 * in ``resources``, ``field`` names a field of the AWS Config advanced query's result
   (``configuration.engine`` nested with dots); ``derived:`` values are set by the inventory.
 """
@@ -238,11 +240,42 @@ RESTORE_JOBS = Table(
     operation="list_restore_jobs", result_key="RestoreJobs", status_field="Status",
     statuses=("PENDING", "RUNNING", "COMPLETED", "ABORTED", "FAILED"),
 )
+
+#: The channels an attention item can be announced on (``alerts.channels``).
+ALERT_CHANNELS = ("events", "digest")
+
+ALERTS_COLUMNS = (
+    _c("job_type", "string", "derived:job_type", "backup, copy or restore"),
+    _c("job_id", "string", "derived:job_id", "The job's id: backup_job_id, copy_job_id or restore_job_id"),
+    _c("status", "string", "State/Status", "The job's status when it was announced"),
+    _c("validation_status", "string", "ValidationStatus",
+       "A restore test's validation status when it was announced; null for other jobs"),
+    *_ACCOUNT,
+    _c("resource_type", "string", "ResourceType", "AWS resource type"),
+    _c("resource_arn", "string", "ResourceArn/SourceResourceArn", "ARN of the protected (or restored) resource"),
+    _c("message_category", "string", "MessageCategory", "Category of the status message (backup and copy jobs)"),
+    _c("status_message", "string", "StatusMessage/ValidationStatusMessage",
+       "Why the job needs attention: its status message, else its validation message"),
+    _c("creation_date", "timestamp", "CreationDate", "When the job was created (UTC); decides the report day"),
+    _c("completion_date", "timestamp", "CompletionDate", "When the job finished (UTC); null while running"),
+    _c("run_id", "string", "derived:run_id", "The run that announced it"),
+    _c("announced_at", "timestamp", "derived:announced_at", "When that run announced it (UTC)"),
+    _c("channels", "string", "derived:channels",
+       "The channels that accepted it in that run, comma-separated: events, digest"),
+)
+
 REPORT_RUNS = Table(
     "report_runs", "", REPORT_RUNS_COLUMNS, (_JOB_PARTITIONS[0],),
     "Ledger: one row per run x report day x job type x region, so a day with no failures "
     "can be told from a day never reported",
 )
+
+ALERTS = Table(
+    "alerts", "", ALERTS_COLUMNS, (_JOB_PARTITIONS[0],),
+    "Ledger of announcements: one row per attention item a run announced, with the channels that "
+    "accepted it; append-only",
+)
+
 RESOURCES_COLUMNS = (
     _c("resource_arn", "string", "derived:resource_arn",
        "ARN as AWS Backup reports it (joins backup_jobs.resource_arn); Config's arn, else built by type"),
@@ -267,7 +300,7 @@ RESOURCES = Table(
 )
 
 JOB_TABLES = (BACKUP_JOBS, COPY_JOBS, RESTORE_JOBS)
-ALL_TABLES = JOB_TABLES + (REPORT_RUNS, RESOURCES)
+ALL_TABLES = JOB_TABLES + (REPORT_RUNS, ALERTS, RESOURCES)
 TABLES_BY_NAME = {t.name: t for t in ALL_TABLES}
 JOB_TABLES_BY_TYPE = {t.job_type: t for t in JOB_TABLES}
 

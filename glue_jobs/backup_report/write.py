@@ -21,6 +21,8 @@ import numpy as np
 import pandas as pd
 from botocore.exceptions import BotoCoreError, ClientError
 
+from .attention import Item
+from .attention import pick as pick_attention
 from .aws import botocore_config, describe_error
 from .errors import BucketError
 from .layout import (day_path, is_region_object, list_objects, partition_path, partitions_present, run_token,
@@ -81,6 +83,8 @@ class SliceWriter:
         self.table, self.region, self.day = table, region, day
         self.written: Set[str] = set()
         self.counts: Dict[str, int] = {}
+        #: The jobs written that need attention (kept while writing: the few, not the frames).
+        self.attention: List[Item] = []
         self._chunk = 0
         self._run_token = run_token(run_id)
 
@@ -88,6 +92,7 @@ class SliceWriter:
         """Write a chunk of this slice's rows (with a ``status`` column), one object per status."""
         if frame.empty:
             return
+        self.attention += pick_attention(frame, self.table, self.day)
         for status, rows in frame.groupby("status", sort=True):
             path = (partition_path(self.bucket, self.prefix, self.table, self.day, str(status))
                     + slice_object_name(self.region, self._run_token, self._chunk))
@@ -119,6 +124,7 @@ class SliceWriter:
             log.warning("could not remove a partial slice: %s", error)
         self.written.clear()
         self.counts.clear()
+        self.attention.clear()
 
 
 def delete_objects(session: boto3.Session, paths: List[str]) -> None:

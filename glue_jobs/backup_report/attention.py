@@ -1,0 +1,144 @@
+"""What needs attention: the one definition, used by the job, the saved query and the tests.
+
+* backup and copy jobs: ``FAILED``, ``ABORTED``, ``EXPIRED``, ``PARTIAL``, and ``COMPLETED`` with a
+  ``message_category`` other than ``SUCCESS`` (case-insensitive; no category is no issue);
+* restore jobs: ``FAILED``, ``ABORTED``, and restore tests whose ``validation_status`` is
+  ``FAILED`` or ``TIMED_OUT`` (case-insensitive).
+
+An *item* is ``(job_type, job_id, status, validation_status)``: a job is announced again when it
+becomes attention-worthy in another way (a restore test's validation fails after the restore
+completed, a RUNNING job settles as FAILED), never twice for the same item.
+``sql_condition`` renders the same rules for ``sql/15_jobs_needing_attention.sql`` (a test holds
+the file to it).
+"""
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import Any, Iterable, List, Optional, Tuple
+
+import pandas as pd
+
+from .schema import Table
+
+#: Backup and copy jobs in these states need attention.
+FAILED_STATES: Tuple[str, ...] = ("FAILED", "ABORTED", "EXPIRED", "PARTIAL")
+#: A backup or copy job in this state needs attention when its category is not ``CLEAN_CATEGORY``.
+COMPLETED = "COMPLETED"
+CLEAN_CATEGORY = "SUCCESS"
+#: Restore jobs in these states need attention ...
+RESTORE_FAILED_STATES: Tuple[str, ...] = ("FAILED", "ABORTED")
+#: ... and so does a restore test with one of these validation statuses.
+FAILED_VALIDATIONS: Tuple[str, ...] = ("FAILED", "TIMED_OUT")
+
+#: The status partitions of a job table that can hold an item (None: every one).
+CANDIDATE_STATUSES = {
+    "backup": FAILED_STATES + (COMPLETED,),
+    "copy": FAILED_STATES + (COMPLETED,),
+    "restore": None,
+}
+
+
+def needs_attention(job_type: str, status: Optional[str], message_category: Optional[str] = None,
+                    validation_status: Optional[str] = None) -> bool:
+    """Whether a job of ``job_type`` in ``status`` needs attention (see the module docstring)."""
+    if job_type == "restore":
+        return status in RESTORE_FAILED_STATES or (validation_status or "").upper() in FAILED_VALIDATIONS
+    category = (message_category or "").upper()
+    return status in FAILED_STATES or (status == COMPLETED and category not in ("", CLEAN_CATEGORY))
+
+
+def _quoted(values: Iterable[str]) -> str:
+    return ", ".join(f"'{v}'" for v in values)
+
+
+def sql_condition(job_type: str) -> str:
+    """The Athena condition of ``needs_attention`` over a job table's columns (``status``,
+    ``message_category``, ``validation_status``). ``upper(NULL) <> 'SUCCESS'`` is NULL, so a
+    job without a category is not an issue, as in Python; Athena reads an empty CSV field as NULL."""
+    if job_type == "restore":
+        return (f"status in ({_quoted(RESTORE_FAILED_STATES)}) "
+                f"or upper(validation_status) in ({_quoted(FAILED_VALIDATIONS)})")
+    return (f"status in ({_quoted(FAILED_STATES)}) "
+            f"or (status = '{COMPLETED}' and upper(message_category) <> '{CLEAN_CATEGORY}')")
+
+
+@dataclass(frozen=True)
+class Item:
+    """One job that needs attention, with what people and automations are told about it."""
+
+    job_type: str
+    job_id: str
+    status: str
+    validation_status: Optional[str]
+    account_id: str
+    account_name: Optional[str]
+    region: str
+    resource_type: Optional[str]
+    resource_arn: Optional[str]
+    resource_name: Optional[str]  # for the digest; restore jobs have none
+    message_category: Optional[str]
+    status_message: Optional[str]
+    creation_date: dt.datetime
+    completion_date: Optional[dt.datetime]
+    report_date: dt.date
+
+    @property
+    def key(self) -> Tuple[str, str, str, str]:
+        """What makes an item: announced once per key (and channel)."""
+        return (self.job_type, self.job_id, self.status, self.validation_status or "")
+
+    @property
+    def event_time(self) -> dt.datetime:
+        """When it happened: the completion, else the creation (the max age counts from it)."""
+        return self.completion_date or self.creation_date
+
+
+def is_recent(item: Item, now: dt.datetime, max_age_hours: int) -> bool:
+    """Whether ``item`` happened at most ``max_age_hours`` before ``now`` (older ones are never announced)."""
+    return now - item.event_time <= dt.timedelta(hours=max_age_hours)
+
+
+def _value(value: Any) -> Any:
+    """A frame cell as plain Python: None for missing values, datetimes as aware UTC datetimes."""
+    if value is None or value is pd.NaT:
+        return None
+    if isinstance(value, pd.Timestamp):
+        return value.to_pydatetime()
+    if isinstance(value, float) and value != value:  # NaN
+        return None
+    return value
+
+
+def pick(frame: pd.DataFrame, table: Table, day: dt.date) -> List[Item]:
+    """The items among ``frame`` (``shape.shape_jobs`` rows of ``table``, with ``status``) of report day ``day``."""
+    if frame.empty:
+        return []
+    candidates = CANDIDATE_STATUSES[table.job_type]
+    rows = frame if candidates is None else frame[frame["status"].isin(candidates)]
+    if rows.empty:
+        return []
+    columns = set(rows.columns)
+
+    def column(name: str) -> List[Any]:
+        return [_value(v) for v in rows[name]] if name in columns else [None] * len(rows)
+
+    ids = column(table.columns[0].name)
+    statuses = column("status")
+    categories = column("message_category")
+    validations = column("validation_status")
+    messages = column("status_message")
+    # a restore test that failed validation says why in its validation message
+    validation_messages = column("validation_status_message")
+    fields = {name: column(name) for name in ("account_id", "account_name", "region", "resource_type",
+                                              "resource_arn", "resource_name", "creation_date",
+                                              "completion_date")}
+    items = []
+    for i, (status, category, validation) in enumerate(zip(statuses, categories, validations)):
+        if not needs_attention(table.job_type, status, category, validation):
+            continue
+        items.append(Item(
+            job_type=table.job_type, job_id=ids[i], status=status, validation_status=validation or None,
+            message_category=category, status_message=messages[i] or validation_messages[i],
+            report_date=day, **{name: values[i] for name, values in fields.items()}))
+    return items

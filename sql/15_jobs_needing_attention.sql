@@ -1,0 +1,217 @@
+-- Question: Which jobs of the last 7 days need attention, and was each one
+--     announced (EventBridge event, SNS digest), and when?
+-- Audience: operators (what needs attention now, what nobody was told
+--     about), auditors ("were we told, and when?").
+-- Tables: backup_jobs, copy_jobs (only their FAILED, ABORTED, EXPIRED,
+--     PARTIAL and COMPLETED partitions), restore_jobs, alerts.
+-- Dates: report_date from current_date - 6 days to current_date (7 days).
+-- Parameters: days = 7 (length of the window, today included).
+-- Notes: needs attention = backup and copy jobs FAILED, ABORTED, EXPIRED or
+--     PARTIAL, or COMPLETED with a message_category other than SUCCESS;
+--     restore jobs FAILED or ABORTED, or restore tests whose validation is
+--     FAILED or TIMED_OUT (the job announces by the same rules). A job is
+--     announced once per status (and validation status); is_announced is
+--     false when no run announced it: announcements off, a channel failed,
+--     or it finished more than ALERT_MAX_AGE_HOURS before a run saw it.
+
+with
+
+backups as (
+    select
+        report_date,
+        backup_job_id as job_id,
+        account_id,
+        account_name,
+        region,
+        resource_type,
+        resource_name,
+        resource_arn,
+        status,
+        message_category,
+        status_message,
+        creation_date,
+        completion_date
+    from backup_jobs
+    where
+        report_date > current_date - interval '7' /* :days */ day
+        and report_date <= current_date
+        and status in ('FAILED', 'ABORTED', 'EXPIRED', 'PARTIAL', 'COMPLETED')
+),
+
+copies as (
+    select
+        report_date,
+        copy_job_id as job_id,
+        account_id,
+        account_name,
+        region,
+        resource_type,
+        resource_name,
+        resource_arn,
+        status,
+        message_category,
+        status_message,
+        creation_date,
+        completion_date
+    from copy_jobs
+    where
+        report_date > current_date - interval '7' /* :days */ day
+        and report_date <= current_date
+        and status in ('FAILED', 'ABORTED', 'EXPIRED', 'PARTIAL', 'COMPLETED')
+),
+
+restores as (
+    select
+        report_date,
+        restore_job_id as job_id,
+        account_id,
+        account_name,
+        region,
+        resource_type,
+        resource_arn,
+        status,
+        validation_status,
+        status_message,
+        validation_status_message,
+        creation_date,
+        completion_date
+    from restore_jobs
+    where
+        report_date > current_date - interval '7' /* :days */ day
+        and report_date <= current_date
+),
+
+announcements as (
+    select
+        job_type,
+        job_id,
+        status,
+        validation_status,
+        announced_at,
+        channels
+    from alerts
+    where
+        report_date > current_date - interval '7' /* :days */ day
+        and report_date <= current_date
+),
+
+needing_attention as (
+    select
+        report_date,
+        'backup' as job_type,
+        job_id,
+        account_id,
+        account_name,
+        region,
+        resource_type,
+        resource_name,
+        resource_arn,
+        status,
+        cast(null as varchar) as validation_status,
+        message_category,
+        status_message,
+        creation_date,
+        completion_date
+    from backups
+    where
+        status in ('FAILED', 'ABORTED', 'EXPIRED', 'PARTIAL')
+        or (status = 'COMPLETED' and upper(message_category) <> 'SUCCESS')
+    union all
+    select
+        report_date,
+        'copy' as job_type,
+        job_id,
+        account_id,
+        account_name,
+        region,
+        resource_type,
+        resource_name,
+        resource_arn,
+        status,
+        cast(null as varchar) as validation_status,
+        message_category,
+        status_message,
+        creation_date,
+        completion_date
+    from copies
+    where
+        status in ('FAILED', 'ABORTED', 'EXPIRED', 'PARTIAL')
+        or (status = 'COMPLETED' and upper(message_category) <> 'SUCCESS')
+    union all
+    select
+        report_date,
+        'restore' as job_type,
+        job_id,
+        account_id,
+        account_name,
+        region,
+        resource_type,
+        cast(null as varchar) as resource_name,
+        resource_arn,
+        status,
+        validation_status,
+        cast(null as varchar) as message_category,
+        coalesce(status_message, validation_status_message) as status_message,
+        creation_date,
+        completion_date
+    from restores
+    where
+        status in ('FAILED', 'ABORTED')
+        or upper(validation_status) in ('FAILED', 'TIMED_OUT')
+),
+
+announced as (
+    select
+        job_type,
+        job_id,
+        status,
+        coalesce(validation_status, '') as validation_key,
+        min(announced_at) as first_announced_at,
+        min(
+            case when strpos(channels, 'events') > 0 then announced_at end
+        ) as event_sent_at,
+        min(
+            case when strpos(channels, 'digest') > 0 then announced_at end
+        ) as digest_sent_at
+    from announcements
+    group by job_type, job_id, status, coalesce(validation_status, '')
+),
+
+final as (
+    select
+        needing_attention.report_date,
+        needing_attention.job_type,
+        needing_attention.job_id,
+        needing_attention.account_id,
+        coalesce(needing_attention.account_name, '') as account_name,
+        needing_attention.region,
+        needing_attention.resource_type,
+        coalesce(needing_attention.resource_name, '') as resource_name,
+        needing_attention.resource_arn,
+        needing_attention.status,
+        coalesce(needing_attention.validation_status, '') as validation_status,
+        coalesce(needing_attention.message_category, '') as message_category,
+        coalesce(needing_attention.status_message, '') as status_message,
+        needing_attention.creation_date,
+        needing_attention.completion_date,
+        announced.first_announced_at is not null as is_announced,
+        announced.event_sent_at,
+        announced.digest_sent_at
+    from needing_attention
+    left join announced
+        on
+            needing_attention.job_type = announced.job_type
+            and needing_attention.job_id = announced.job_id
+            and needing_attention.status = announced.status
+            and coalesce(needing_attention.validation_status, '')
+            = announced.validation_key
+)
+
+select * from final
+order by
+    is_announced asc,
+    report_date desc,
+    account_name asc,
+    account_id asc,
+    region asc,
+    creation_date asc
