@@ -410,10 +410,10 @@ def next_steps() -> List[str]:
             venv = venv.relative_to(Path.cwd())
         except ValueError:
             pass
-        lines.append(f"  source {venv}/bin/activate            # puts backup-report on the PATH")
-    lines += ["  backup-report local up --demo-org        # the demo's local AWS again, kept until Ctrl-C;",
-              "                                           # it prints export lines: paste them in another shell",
-              "  backup-report queries                    # the saved queries",
+        lines.append(f"  source {venv}/bin/activate    # puts backup-report on the PATH")
+    lines += ["  backup-report local up --demo-org    # the demo's local AWS again, kept until Ctrl-C; it prints",
+              "                                       # export lines: paste them in another shell, then:",
+              "  backup-report queries",
               "  backup-report query failed_backup_jobs --local --param days=7"]
     return lines
 
