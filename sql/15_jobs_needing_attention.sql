@@ -1,11 +1,11 @@
--- Question: Which jobs of the last 7 days need attention, and was each one
---     announced (EventBridge event, SNS digest), and when?
+-- Question: Which jobs of the last 7 /* :days */ days need attention, and
+--     was each one announced (EventBridge event, SNS digest), and when?
 -- Audience: operators (what needs attention now, what nobody was told
 --     about), auditors ("were we told, and when?").
 -- Tables: backup_jobs, copy_jobs (only their FAILED, ABORTED, EXPIRED,
 --     PARTIAL and COMPLETED partitions), restore_jobs, alerts.
 -- Dates: report_date from current_date - 6 days to current_date (7 days).
--- Parameters: days = 7 (length of the window, today included).
+-- Parameters: days = 7 (1..3650; length of the window, today included).
 -- Notes: needs attention = backup and copy jobs FAILED, ABORTED, EXPIRED or
 --     PARTIAL, or COMPLETED with a message_category other than SUCCESS;
 --     restore jobs FAILED or ABORTED, or restore tests whose validation is

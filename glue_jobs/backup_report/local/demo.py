@@ -25,21 +25,24 @@ from __future__ import annotations
 
 import datetime as dt
 import html
+import json
 import os
 import subprocess
 import sys
 import threading
 import time
+from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Dict, List, Optional, Sequence, Tuple
 
-from .. import errors
+from .. import errors, notify
 from ..errors import DemoError
 from ..job import SLICE_LINE
 from ..output import format_cell, format_csv, format_table
 from ..queries import SavedQuery, list_queries
 from . import synthetic
+from .announcements import DigestCapture, EventCapture
 from .athena import LocalAthena, QueryResult
 from .stack import ENTRY_SCRIPT, ROLE_ARN, LocalAws
 
@@ -146,6 +149,7 @@ class DemoResult:
     nightly: Optional[JobRun] = None
     story: Optional[FailureStory] = None
     incident: Optional[Tuple[str, dt.date, int]] = None
+    digest: str = ""  # tonight's attention digest, subject first
 
 
 class _Printer:
@@ -239,10 +243,11 @@ def demo_incident(accounts: List[Tuple[str, str]], today: dt.date, days: int
 
 
 def load_demo_org(aws: LocalAws, today: dt.date, days: int, say: _Printer, log_dir: Optional[Path] = None,
-                  step: str = "", **volume: int) -> Tuple[List[Tuple[str, str]], int, JobRun,
-                                                           Optional[Tuple[str, dt.date, int]]]:
+                  step: str = "", extra_args: Sequence[str] = (), **volume: int
+                  ) -> Tuple[List[Tuple[str, str]], int, JobRun, Optional[Tuple[str, dt.date, int]]]:
     """The demo organisation, its report bucket and database, ``days`` days of jobs as AWS
-    Backup listed them last night, and the backfill (the real entry script) of those days."""
+    Backup listed them last night, and the backfill (the real entry script, with ``extra_args``)
+    of those days."""
     yesterday = today - dt.timedelta(days=1)
     accounts = aws.create_organization(ACCOUNT_NAMES)
     aws.create_report_target(BUCKET, DATABASE)
@@ -272,8 +277,26 @@ def load_demo_org(aws: LocalAws, today: dt.date, days: int, say: _Printer, log_d
     say(f"{more}backfill, last night: glue_jobs/backup_report_job.py --LOOKBACK_DAYS {days} --REPORT_DATE {yesterday}")
     backfill = run_job_with_progress(
         aws, base + ["--LOOKBACK_DAYS", str(days), "--REPORT_DATE", yesterday.isoformat(), "--JOB_RUN_ID",
-                     "demo-backfill"], _clock(yesterday), days * len(REGIONS) * 3, say, "backfill", log_dir)
+                     "demo-backfill", *extra_args], _clock(yesterday), days * len(REGIONS) * 3, say, "backfill",
+        log_dir)
     return accounts, seeded, backfill, incident
+
+
+def show_announcements(digests: List[Tuple[str, str]], events: List[Dict], output: Path, say: _Printer) -> str:
+    """Print tonight's digest and a count of the events the bus's rule delivered; write them to
+    ``digest.txt`` and ``events.json``; return the digest (subject, blank line, body)."""
+    digest = "\n\n".join(f"Subject: {subject}\n\n{body}" for subject, body in digests)
+    (output / "digest.txt").write_text(digest or "(no digest: nothing new needed attention)\n", encoding="utf-8")
+    (output / "events.json").write_text(json.dumps(events, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+    kinds = Counter(e.get("detail-type", "") for e in events)
+    jobs = sum(len(e["detail"].get("jobs", ())) for e in events if e.get("detail-type") == notify.ATTENTION)
+    say(f"      announced once (new since the backfill): {kinds.get(notify.ATTENTION, 0)} '{notify.ATTENTION}' "
+        f"event(s) with {jobs} job(s) and {kinds.get(notify.RUN_FINISHED, 0)} '{notify.RUN_FINISHED}', from the "
+        f"default bus through a rule to SQS ({output}/events.json); the digest, through SNS to SQS "
+        f"({output}/digest.txt):")
+    for line in (digest or "(no digest)").splitlines():
+        say(f"        | {line}")
+    return digest
 
 
 def _denied_rows(engine: LocalAthena, days: Sequence[dt.date]) -> Dict[dt.date, int]:
@@ -318,13 +341,22 @@ def run_demo(output_dir: str = "demo-output", days: int = 30, today: Optional[dt
         say(f" ok ({steps[-1].seconds:.1f}s)")
 
         mark = time.monotonic()
-        accounts, seeded, backfill, incident = load_demo_org(aws, today, days, say, output, "[2/6] ", **volume)
+        # What the announcements reach: the default bus's rule -> an SQS queue, the digest topic -> another.
+        session = aws.session()
+        events = EventCapture(session, "backup-report-demo", bus="default")
+        digests = DigestCapture(session, "backup-report-demo")
+        alert_args = ["--ALERT_TOPIC_ARN", digests.topic_arn]
+        accounts, seeded, backfill, incident = load_demo_org(aws, today, days, say, output, "[2/6] ",
+                                                             extra_args=alert_args, **volume)
         steps.append(Step("organisation, jobs, backfill", time.monotonic() - mark, f"exit {backfill.exit_status}"))
         say(f"      exit status {backfill.exit_status} ({steps[-1].seconds:.0f}s): {backfill.summary}")
         if backfill.exit_status != 0:
             raise DemoError(f"The backfill failed (exit status {backfill.exit_status}): "
                             f"{backfill.error or backfill.stderr.strip()[-2000:] or 'no error line'}; its log is in "
                             f"{output}/backfill-job.stdout.log and .stderr.log")
+        backfill_digests, backfill_events = digests.drain(), events.drain()
+        say(f"      announced: {'; '.join(subject for subject, _ in backfill_digests) or 'no digest'} "
+            f"(only jobs of the last 48 hours, not the whole month), {len(backfill_events)} event(s)")
 
         mark = time.monotonic()
         assert aws.emulator is not None
@@ -343,7 +375,7 @@ def run_demo(output_dir: str = "demo-output", days: int = 30, today: Optional[dt
         nightly = run_job_with_progress(
             aws, ["--REPORT_BUCKET", BUCKET, "--MANAGEMENT_ROLE_ARN", ROLE_ARN, "--GLUE_DATABASE", DATABASE,
                   "--REGIONS", ",".join(REGIONS), "--CONFIG_AGGREGATOR", AGGREGATOR, "--LOOKBACK_DAYS",
-                  str(len(window)), "--JOB_RUN_ID", "demo-tonight"],
+                  str(len(window)), "--JOB_RUN_ID", "demo-tonight", *alert_args],
             _clock(today), len(window) * len(REGIONS) * 3, say, "tonight", output)
         aws.emulator.set_faults()
         steps.append(Step("tonight's run", time.monotonic() - mark, f"exit {nightly.exit_status}"))
@@ -369,6 +401,7 @@ def run_demo(output_dir: str = "demo-output", days: int = 30, today: Optional[dt
             say(f"        {d}: {before[d]} -> {after[d]} rows ({kept}; {listed[d]} listed by AWS Backup, "
                 "not fetched)")
         say("      10_report_completeness (below) lists these slices as FAILED until a run fetches them")
+        digest = show_announcements(digests.drain(), events.drain(), output, say)
 
         mark = time.monotonic()
         say(f"[5/6] every saved query of sql/, answered locally with current_date = {today}")
@@ -390,7 +423,7 @@ def run_demo(output_dir: str = "demo-output", days: int = 30, today: Optional[dt
                         jobs_seeded=seeded, answers=answers, queries={q.name: q for q in queries}, steps=steps,
                         backfill_exit=backfill.exit_status, nightly_exit=nightly.exit_status,
                         nightly_error=nightly.error, backfill=backfill, nightly=nightly, story=story,
-                        incident=incident)
+                        incident=incident, digest=digest)
     result.seconds = time.monotonic() - started
     result.html_path.write_text(render_html(result), encoding="utf-8")
     say()
@@ -542,6 +575,9 @@ def render_html(result: DemoResult) -> str:
                        result.nightly_error), "</ul>"]
     if result.story is not None:
         parts.append(_story_html(result.story))
+    if result.digest:
+        parts += ["<h2>Tonight's digest (SNS, once per job)</h2>", f"<pre>{_esc(result.digest)}</pre>",
+                  '<p class="note">The events are in <a href="events.json">events.json</a>.</p>']
     if daily is not None:
         parts += ["<h2>Backup jobs per day and status (last 30 days)</h2>",
                   status_chart_svg(daily.frame, "backup"),
