@@ -41,7 +41,7 @@ BURST = 10.0
 #: window ends with a partial page, so this keeps the extra calls to about 1/16 or less.
 PAGES_PER_WINDOW = 8
 #: Windows of one slice listed at once.
-MAX_WINDOWS = 12
+MAX_WINDOWS = 8
 #: Windows one slice may be split into in all (each may cost one partial page).
 MAX_SPLITS = 24
 #: Error codes AWS uses for a request over the quota (botocore retries them).
@@ -147,13 +147,13 @@ def _converter(shape: Any, timestamp: Callable[[Any], Any]) -> Converter:
     if kind == "structure":
         if shape.is_document_type or getattr(shape, "is_tagged_union", False):
             raise _Unsupported(shape.name)
-        members: Dict[str, Converter] = {}
+        members: Dict[str, Any] = {}
         for name, member in shape.members.items():
             serialization = member.serialization
             if serialization.get("name", name) != name or serialization.get("location"):
                 raise _Unsupported(f"{shape.name}.{name}")
-            members[name] = _converter(member, timestamp)
-        return _structure(frozenset(members), tuple((n, c) for n, c in members.items() if c is not None))
+            members[name] = member.type_name if member.type_name in _SCALARS else _converter(member, timestamp)
+        return _structure(members, timestamp)
     if kind == "list":
         item = _converter(shape.member, timestamp)
         return _list(item)
@@ -175,14 +175,48 @@ def _converter(shape: Any, timestamp: Callable[[Any], Any]) -> Converter:
     raise _Unsupported(f"{shape.name} ({kind})")
 
 
-def _structure(known: frozenset, plan: Tuple[Tuple[str, Callable[[Any], Any]], ...]) -> Callable[[Any], Any]:
+#: Member types a structure converts in line (the per-job hot path: no call when nothing changes).
+_SCALARS = ("timestamp", "integer", "long", "float", "double", "boolean")
+
+
+def _structure(members: Dict[str, Any], timestamp: Callable[[Any], Any]) -> Callable[[Any], Any]:
+    """A structure's converter; ``members``: name -> scalar type name, converter or None."""
+    known = frozenset(members)
+    by_type = {kind: tuple(n for n, m in members.items() if m == kind or (kind == "integer" and m == "long")
+                           or (kind == "float" and m == "double")) for kind in ("integer", "float", "boolean")}
+    stamps = tuple(n for n, m in members.items() if m == "timestamp")
+    integers, floats, booleans = by_type["integer"], by_type["float"], by_type["boolean"]
+    others = tuple((n, m) for n, m in members.items() if callable(m))
+    if timestamp is parse_api_timestamp:  # the job's parser, in line for epoch seconds
+        def stamp(raw: Any, _from=dt.datetime.fromtimestamp, _utc=dt.timezone.utc) -> Any:
+            return _from(raw, _utc) if type(raw) is float or type(raw) is int else timestamp(raw)
+    else:
+        stamp = timestamp
+
     def convert(value: Any) -> Any:
         if type(value) is not dict:
             raise _Unsupported("not an object")
         if not known.issuperset(value):  # botocore keeps only the modelled members
             value = {k: v for k, v in value.items() if k in known}
-        for name, member in plan:
-            raw = value.get(name)
+        get = value.get
+        for name in stamps:
+            raw = get(name)
+            if raw is not None:
+                value[name] = stamp(raw)
+        for name in integers:
+            raw = get(name)
+            if raw is not None and type(raw) is not int:
+                value[name] = int(raw)
+        for name in floats:
+            raw = get(name)
+            if raw is not None and type(raw) is not float:
+                value[name] = float(raw)
+        for name in booleans:
+            raw = get(name)
+            if raw is not None and type(raw) is not bool:
+                value[name] = _boolean(raw)
+        for name, member in others:
+            raw = get(name)
             if raw is not None:
                 value[name] = member(raw)
         if None in value.values():  # and drops those that are null
@@ -319,7 +353,7 @@ class DayListing:
         self.max_windows, self.page_size = max(1, max_windows), page_size
         self.splits_left = MAX_SPLITS if max_windows > 1 else 0
         # bounded: windows wait while the consumer is busy, so memory stays a few pages
-        self.queue: "queue.Queue[Any]" = queue.Queue(maxsize=2 * self.max_windows)
+        self.queue: "queue.Queue[Any]" = queue.Queue(maxsize=self.max_windows)
         self.cancelled = threading.Event()
         self.lock = threading.Lock()
         #: how many windows the day was listed in, in all; how many each split made
