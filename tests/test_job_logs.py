@@ -10,6 +10,7 @@ import boto3
 import pytest
 
 from backup_report.job import SLICE_LINE
+from backup_report.schema import JOB_TABLES
 from backup_report.local.stack import LocalAws
 
 from .builders import MANAGEMENT_ACCOUNT, api_job, new_report
@@ -22,6 +23,7 @@ DENIED = ("AccessDeniedException: User: arn:aws:sts::123456789012:assumed-role/B
 #: The whole log of a run with eu-west-1 denied, timestamps and durations normalised.
 GOLDEN_STDOUT = """\
 <ts> INFO backup_report: run jr_golden: report days 2026-11-25 to 2026-11-26, 2 region(s): us-east-1,eu-west-1, 3 account name(s) known
+<ts> INFO backup_report: listing with <n> process(es) (<cpus> CPU(s) available), 6 lane(s)
 <ts> INFO backup_report: backup jobs us-east-1 2026-11-25: 1 jobs written
 <ts> INFO backup_report: backup jobs us-east-1 2026-11-26: 2 jobs written
 <ts> INFO backup_report: copy jobs us-east-1 2026-11-25: 0 jobs written
@@ -29,6 +31,8 @@ GOLDEN_STDOUT = """\
 <ts> INFO backup_report: restore jobs us-east-1 2026-11-25: 0 jobs written
 <ts> INFO backup_report: restore jobs us-east-1 2026-11-26: 0 jobs written
 <ts> INFO backup_report: report_runs: 12 slice row(s) written for 2 report day(s)
+<ts> INFO backup_report.notify: attention: 1 job(s) of the window need attention and are recent; new for events: 1
+<ts> INFO backup_report.notify: attention: announced 1 job(s): events 1
 """
 GOLDEN_STDERR = f"""\
 <ts> ERROR backup_report: backup jobs eu-west-1 2026-11-25: failed: {DENIED.format(op="ListBackupJobs")} (earlier rows kept)
@@ -49,29 +53,33 @@ region eu-west-1, restore jobs, 2 day(s) 2026-11-25..2026-11-26, 1 of them skipp
 
 _TIMESTAMP = re.compile(r"^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d,\d{3} ", re.MULTILINE)
 _SECONDS = re.compile(r"; \d+\.\ds$", re.MULTILINE)
+_CPUS = re.compile(r"listing with \d+ process\(es\) \(\d+ CPU\(s\) available\)")
 
 
 def normalised(text: str, bucket: str) -> str:
-    """Timestamps, the duration and the test's bucket name replaced by placeholders."""
+    """Timestamps, the duration, the machine's CPU count and the test's bucket name replaced by
+    placeholders."""
     text = _TIMESTAMP.sub("<ts> ", text)
+    text = _CPUS.sub("listing with <n> process(es) (<cpus> CPU(s) available)", text)
     text = _SECONDS.sub("; <seconds>s", text)
     return text.replace(bucket, "<bucket>")
 
 
 def by_region(text: str, regions: List[str]) -> str:
-    """The slice lines in region order (regions are fetched in parallel, so their lines
-    interleave), where the first of them was; within a region, and for every other line, the
-    order is the job's own."""
+    """The slice lines in a fixed order, where the first of them was: region, job type, day
+    (slices are fetched in parallel, so their lines interleave); every other line keeps the
+    job's own order."""
     lines = text.splitlines(keepends=True)
-    slices = [(regions.index(m.group("region")), n, line) for n, line in enumerate(lines)
-              for m in [SLICE_LINE.search(line)] if m]
+    types = [t.job_type for t in JOB_TABLES]
+    slices = [(regions.index(m.group("region")), types.index(m.group("job_type")), m.group("day"), line)
+              for line in lines for m in [SLICE_LINE.search(line)] if m]
     if not slices:
         return text
-    first = slices[0][1]
+    first = next(n for n, line in enumerate(lines) if SLICE_LINE.search(line))
     others = [(n, line) for n, line in enumerate(lines) if not SLICE_LINE.search(line)]
     before = [line for n, line in others if n < first]
     after = [line for n, line in others if n > first]
-    return "".join(before + [line for _, _, line in sorted(slices)] + after)
+    return "".join(before + [line for *_, line in sorted(slices)] + after)
 
 
 @pytest.fixture
