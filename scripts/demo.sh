@@ -5,9 +5,11 @@
 # what the demo needs, else .venv-demo), installs the project with its local extras, then runs
 # backup_report.local.demo:
 #   moto's server + the AWS Backup emulator (local processes), a synthetic organisation
-#   (12 accounts, 3 regions, 31 days, every status), a 30-day backfill by the real Glue entry
-#   script, tonight's run with one region denied, every saved query of sql/ answered locally,
-#   and demo-output/index.html (self-contained: inline SVG chart, failures table, every answer).
+#   (12 accounts, 3 regions: a daily backup per resource, a few percent failing, one account
+#   failing for two days), a 30-day backfill by the real Glue entry script, tonight's run with
+#   one region denied (measured: rows kept, the whole error, the job logs in demo-output/),
+#   every saved query of sql/ answered locally, and demo-output/index.html (self-contained).
+#   Its last lines say how to keep exploring (this virtualenv, backup-report local up).
 # It never talks to real AWS: every AWS_* setting of your shell is dropped and replaced by
 # local ones (dummy credentials, endpoints on 127.0.0.1). Extra arguments go to the demo
 # (--output DIR, --days N).
