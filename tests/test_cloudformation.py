@@ -127,12 +127,30 @@ def test_management_role_trusts_only_the_job_role_with_the_external_id(managemen
     (statement,) = role["Properties"]["AssumeRolePolicyDocument"]["Statement"]
     assert statement["Principal"] == {"AWS": {"Fn::Sub": "arn:${AWS::Partition}:iam::${ReportingAccountId}:root"}}
     assert statement["Action"] == "sts:AssumeRole"
+    job_role = {"Fn::Sub": "arn:${AWS::Partition}:iam::${ReportingAccountId}:role/${JobRoleName}"}
     assert statement["Condition"] == {
-        "ArnEquals": {"aws:PrincipalArn": {
-            "Fn::Sub": "arn:${AWS::Partition}:iam::${ReportingAccountId}:role/${JobRoleName}"}},
+        "ArnLike": {"aws:PrincipalArn": {"Fn::If": ["HasOperatorRoles", {"Fn::Split": [",", {"Fn::Sub": [
+            "arn:${AWS::Partition}:iam::${ReportingAccountId}:role/${JobRoleName},${Operators}",
+            {"Operators": {"Ref": "OperatorRoleArns"}}]}]}, job_role]}},
         "StringEquals": {"sts:ExternalId": {"Ref": "ExternalId"}},
     }
+    assert management["Conditions"]["HasOperatorRoles"] == {"Fn::Not": [{"Fn::Equals": [
+        {"Ref": "OperatorRoleArns"}, ""]}]}
     assert set(management["Outputs"]) == {"ManagementRoleArn"}
+
+
+@pytest.mark.parametrize("value, accepted", [
+    ("", True),
+    ("arn:aws:iam::111122223333:role/ops", True),
+    ("arn:aws:iam::111122223333:role/aws-reserved/sso.amazonaws.com/*/AWSReservedSSO_Admin_*,"
+     "arn:aws:iam::111122223333:role/ops", True),
+    ("*", False),
+    ("arn:aws:iam::111122223333:user/alice", False),
+    ("arn:aws:iam::111122223333:root", False),
+])
+def test_operator_roles_for_the_preflight_are_role_arns_only(management, value, accepted):
+    pattern = management["Parameters"]["OperatorRoleArns"]["AllowedPattern"]
+    assert bool(re.fullmatch(pattern, value)) is accepted
 
 
 def test_job_role_may_assume_only_the_management_role(reporting):

@@ -230,10 +230,12 @@ def check_role(session: boto3.Session, settings: Settings, caller_arn: str, job_
                     else "the role requires no ExternalId (--EXTERNAL_ID was not given)")
         fix = f"check that {external} and that the role's trust policy admits {caller_arn or 'the caller'}"
         if _code(error.__cause__ or error) in ("AccessDenied", "AccessDeniedException"):
-            # The management stack's trust policy names the job's role alone (aws:PrincipalArn):
-            # an operator's own credentials are refused there even when the ExternalId is right.
-            fix += (" (the management stack's role admits only the Glue job's role"
-                    + (f" {job_role}" if job_role else "") + ")")
+            # The management stack's trust policy names the job's role (aws:PrincipalArn) and
+            # the roles of its OperatorRoleArns: other credentials are refused even with the
+            # right ExternalId.
+            fix += (" (the management stack's role admits the Glue job's role"
+                    + (f" {job_role}" if job_role else "")
+                    + " and the roles of its OperatorRoleArns parameter: add yours there to run doctor)")
         return Check(check, FAIL, _cause(error), fix), None
     how = "with the ExternalId" if settings.external_id else "without an ExternalId"
     return Check(check, OK, f"assumed {how}"), management
