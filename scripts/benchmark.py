@@ -60,31 +60,37 @@ def _descendants(pid: int) -> list:
     return out
 
 
-def _rss_kib(pid: int) -> int:
-    try:
-        with open(f"/proc/{pid}/status") as f:
-            for line in f:
-                if line.startswith("VmRSS:"):
-                    return int(line.split()[1])
-    except OSError:
-        pass
-    return 0
+def _memory_kib(pid: int) -> tuple:
+    """(RSS, PSS) of ``pid`` in KiB; PSS counts a page shared by n processes as 1/n of it."""
+    found = {}
+    for path, fields in ((f"/proc/{pid}/status", ("VmRSS:",)), (f"/proc/{pid}/smaps_rollup", ("Pss:",))):
+        try:
+            with open(path) as f:
+                for line in f:
+                    if line.startswith(fields):
+                        found[line.split()[0]] = int(line.split()[1])
+        except OSError:
+            pass
+    return found.get("VmRSS:", 0), found.get("Pss:", 0)
 
 
 def measure(cmd, env) -> dict:
     """Run ``cmd``; its wall time, exit status, output, and peak memory (MiB).
 
-    ``rss_mib``: the largest resident set of one process (``ru_maxrss``); ``tree_rss_mib``:
-    the peak of the sum over the process and its children (sampled every 50 ms; counts
-    pages shared by forked processes once per process, so it is an upper bound).
+    ``rss_mib``: the largest resident set of one process (``ru_maxrss``); ``tree_rss_mib`` and
+    ``tree_pss_mib``: the peak of the sum over the process and its children, sampled every
+    50 ms. The RSS sum counts the pages forked processes share once per process (an upper
+    bound); the PSS sum counts them once in all: the memory the run really needs.
     """
     start = time.perf_counter()
     proc = subprocess.Popen(cmd, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    peak, texts, done = [0], {}, threading.Event()
+    peak, texts, done = [0, 0], {}, threading.Event()
 
     def sample() -> None:
         while not done.wait(0.05):
-            peak[0] = max(peak[0], sum(_rss_kib(p) for p in _descendants(proc.pid)))
+            sizes = [_memory_kib(p) for p in _descendants(proc.pid)]
+            peak[0] = max(peak[0], sum(rss for rss, _ in sizes))
+            peak[1] = max(peak[1], sum(pss for _, pss in sizes))
 
     def read(name, stream) -> None:
         texts[name] = stream.read()
@@ -101,6 +107,7 @@ def measure(cmd, env) -> dict:
         thread.join()
     proc.returncode = os.waitstatus_to_exitcode(status) if hasattr(os, "waitstatus_to_exitcode") else status >> 8
     return {"wall_s": wall, "rss_mib": usage.ru_maxrss / 1024, "tree_rss_mib": peak[0] / 1024,
+            "tree_pss_mib": peak[1] / 1024,
             "rc": proc.returncode, "stdout": texts.get("stdout", ""), "stderr": texts.get("stderr", "")}
 
 
@@ -221,8 +228,8 @@ def main() -> int:
             if result["rc"] != 0:
                 print(f"{name} failed with status {result['rc']}:\n{result['stderr'][-3000:]}")
                 return 1
-            runs[name] = dict(wall_s=result["wall_s"], rss_mib=result["rss_mib"],
-                              tree_rss_mib=result["tree_rss_mib"], bytes=bytes_under(local, "bench-reports", prefix),
+            runs[name] = dict(wall_s=result["wall_s"], rss_mib=result["rss_mib"], tree_rss_mib=result["tree_rss_mib"],
+                              tree_pss_mib=result["tree_pss_mib"], bytes=bytes_under(local, "bench-reports", prefix),
                               **list_calls(local.emulator.stats(), regions))
             used = re.search(r"listing with (\d+) process", result["stdout"] + result["stderr"])
             runs[name]["processes"] = int(used.group(1)) if used else 1
@@ -247,7 +254,8 @@ def print_table(figures: dict, names: list) -> None:
              ("calls ÷ minimum", lambda f: f"{f['calls'] / figures['min_calls']:.3f}"),
              ("throttled calls", lambda f: f"{f['throttled']} ({100 * f['throttled'] / max(1, f['calls']):.1f} %)"),
              ("peak RSS, largest process (MiB)", lambda f: f"{f['rss_mib']:.0f}"),
-             ("peak RSS, all its processes (MiB)", lambda f: f"{f['tree_rss_mib']:.0f}"),
+             ("peak RSS, sum of its processes (MiB)", lambda f: f"{f['tree_rss_mib']:.0f}"),
+             ("peak PSS, sum of its processes (MiB)", lambda f: f"{f['tree_pss_mib']:.0f}"),
              ("processes", lambda f: f"{f['processes']}"),
              ("bytes written", lambda f: f"{f['bytes']:,}")]
     print(f"\n| {total:,} jobs, {figures['regions']} regions, python {figures['python']} | "

@@ -41,7 +41,7 @@ BURST = 10.0
 #: window ends with a partial page, so this keeps the extra calls to about 1/16 or less.
 PAGES_PER_WINDOW = 8
 #: Windows of one slice listed at once.
-MAX_WINDOWS = 8
+MAX_WINDOWS = 4
 #: Windows one slice may be split into in all (each may cost one partial page).
 MAX_SPLITS = 24
 #: Error codes AWS uses for a request over the quota (botocore retries them).
@@ -359,6 +359,7 @@ class DayListing:
         #: how many windows the day was listed in, in all; how many each split made
         self.windows = 1
         self.splits: List[int] = []
+        self._active = 1  # windows being listed now
 
     def _paginate(self, lo: dt.datetime, hi: dt.datetime) -> Iterator[dict]:
         return iter(self.client.get_paginator(self.table.operation).paginate(
@@ -371,7 +372,8 @@ class DayListing:
         Jobs come newest first: the page covers ``[oldest, newest]``; the rest of the window
         is ``[lo, oldest]`` (``oldest`` included: jobs of that instant may follow), its size
         estimated from the page's density, cut into equal time windows of about
-        ``PAGES_PER_WINDOW`` pages each (no more than ``max_windows``, ``MAX_SPLITS`` in all).
+        ``PAGES_PER_WINDOW`` pages each: only as many as there are threads free (a window
+        more than that only costs a partial page), ``MAX_SPLITS`` in all.
         """
         jobs = page.get(self.table.result_key) or []
         if not page.get("NextToken") or len(jobs) < 2 or not self.splits_left:
@@ -382,11 +384,12 @@ class DayListing:
         remaining = (len(jobs) - 1) * (oldest - lo).total_seconds() / (newest - oldest).total_seconds()
         with self.lock:
             count = min(int(remaining / (self.page_size * PAGES_PER_WINDOW) + 0.5), self.splits_left,
-                        self.max_windows)
+                        self.max_windows - self._active + 1)
             if count < 2:
                 return []
             self.splits_left -= count
             self.windows += count - 1
+            self._active += count  # the window that splits ends: see _window, pages
             self.splits.append(count)
         top = oldest + _ONE_MICROSECOND
         step = (top - lo) / count
@@ -439,6 +442,8 @@ class DayListing:
         except BaseException as error:  # noqa: B902 - handed to the consumer, which raises it
             self._put(("error", error))
         finally:
+            with self.lock:
+                self._active -= 1
             self._put(self._DONE)
 
     # -- the consumer
@@ -451,6 +456,8 @@ class DayListing:
                 yield item
         if not windows:
             return
+        with self.lock:
+            self._active -= 1  # the day's own window ends here
         pool = ThreadPoolExecutor(max_workers=self.max_windows, thread_name_prefix="list")
         try:
             running = 0
