@@ -29,8 +29,9 @@ log = logging.getLogger("backup_report")
 
 #: Jobs shaped and written at a time: memory stays bounded whatever a day's volume.
 CHUNK_ROWS = 20_000
-#: Lanes (a job type in a region) listed at once by threads in one process.
-MAX_PARALLEL_LANES = 4
+#: Lanes (a job type in a region) listed at once by threads when the job has one process (one
+#: CPU): two keep that CPU busy while a call is under way; more would only hold more chunks.
+MAX_PARALLEL_LANES = 2
 #: Listing processes at most, each one lane at a time (when more than one CPU is present).
 MAX_PROCESSES = 4
 
