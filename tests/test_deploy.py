@@ -152,7 +152,7 @@ def test_deploy_update_backfill_and_teardown_against_moto(moto_aws, wheel):
     trust = json.loads(trust) if isinstance(trust, str) else trust
     condition = trust["Statement"][0]["Condition"]
     assert condition["StringEquals"]["sts:ExternalId"] == mparams["ExternalId"]
-    assert condition["ArnEquals"]["aws:PrincipalArn"] == f"arn:aws:iam::123456789012:role/{job_role}"
+    assert condition["ArnLike"]["aws:PrincipalArn"] == f"arn:aws:iam::123456789012:role/{job_role}"  # no OperatorRoleArns
 
     # the artifacts, where the job's ScriptLocation and --extra-py-files point
     bucket, prefix = rparams["ArtifactsBucket"], rparams["ArtifactsPrefix"]
