@@ -74,15 +74,26 @@ def _memory_kib(pid: int) -> tuple:
     return found.get("VmRSS:", 0), found.get("Pss:", 0)
 
 
+def cpu_seconds(pid: int) -> float:
+    """CPU time (user + system) ``pid`` has used so far (Linux /proc), 0 when unknown."""
+    try:
+        with open(f"/proc/{pid}/stat") as f:
+            fields = f.read().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    except (OSError, ValueError, IndexError):
+        return 0.0
+
+
 def measure(cmd, env) -> dict:
     """Run ``cmd``; its wall time, exit status, output, and peak memory (MiB).
 
+    ``cpu_s``: the CPU seconds of the process and the children it waited for (its workers).
     ``rss_mib``: the largest resident set of one process (``ru_maxrss``); ``tree_rss_mib`` and
     ``tree_pss_mib``: the peak of the sum over the process and its children, sampled every
     50 ms. The RSS sum counts the pages forked processes share once per process (an upper
     bound); the PSS sum counts them once in all: the memory the run really needs.
     """
-    start = time.perf_counter()
+    start, started_at = time.perf_counter(), time.time()
     proc = subprocess.Popen(cmd, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     peak, texts, done = [0, 0], {}, threading.Event()
 
@@ -106,9 +117,33 @@ def measure(cmd, env) -> dict:
     for thread in threads:
         thread.join()
     proc.returncode = os.waitstatus_to_exitcode(status) if hasattr(os, "waitstatus_to_exitcode") else status >> 8
-    return {"wall_s": wall, "rss_mib": usage.ru_maxrss / 1024, "tree_rss_mib": peak[0] / 1024,
+    return {"wall_s": wall, "started_at": started_at, "cpu_s": usage.ru_utime + usage.ru_stime,
+            "rss_mib": usage.ru_maxrss / 1024, "tree_rss_mib": peak[0] / 1024,
             "tree_pss_mib": peak[1] / 1024,
             "rc": proc.returncode, "stdout": texts.get("stdout", ""), "stderr": texts.get("stderr", "")}
+
+
+#: The job's log lines that end its stages (job.py), in order.
+STAGE_ENDS = (("start-up (imports, checks, catalog tables)", re.compile(r"INFO backup_report: listing with")),
+              ("listing, shaping, writing the slices", re.compile(r"INFO backup_report: (backup|copy|restore) jobs ")),
+              ("catalog partitions, report_runs", re.compile(r"INFO backup_report: report_runs:")),
+              ("attention: events, digest, alerts ledger", re.compile(r"backup_report: run \S+ (succeeded|failed)")))
+
+
+def job_stages(output: str, started_at: float) -> dict:
+    """Seconds each stage of the job took, from its log lines' timestamps (millisecond precision)."""
+    ends = {}
+    for line in output.splitlines():
+        for label, pattern in STAGE_ENDS:
+            if pattern.search(line):
+                stamp = dt.datetime.strptime(line[:23], "%Y-%m-%d %H:%M:%S,%f")
+                ends[label] = stamp.timestamp()  # the job logs in this machine's local time, like time.time()
+    stages, last = {}, started_at
+    for label, _ in STAGE_ENDS:
+        if label in ends:
+            stages[label] = ends[label] - last
+            last = ends[label]
+    return stages
 
 
 def bytes_under(local: LocalAws, bucket: str, prefix: str) -> int:
@@ -224,13 +259,19 @@ def main() -> int:
         for name, cmd, prefix in pipelines:
             local.emulator.set_faults(**faults)  # a full token bucket for each pipeline
             local.emulator.reset_stats()
+            services = {name: cpu_seconds(pid) for name, pid in local.pids.items()}
             result = measure(cmd, env)
+            services = {name: cpu_seconds(pid) - services[name] for name, pid in local.pids.items()}
             if result["rc"] != 0:
                 print(f"{name} failed with status {result['rc']}:\n{result['stderr'][-3000:]}")
                 return 1
-            runs[name] = dict(wall_s=result["wall_s"], rss_mib=result["rss_mib"], tree_rss_mib=result["tree_rss_mib"],
+            runs[name] = dict(wall_s=result["wall_s"], cpu_s=result["cpu_s"], emulator_cpu_s=services["emulator"],
+                              moto_cpu_s=services["moto"], rss_mib=result["rss_mib"],
+                              tree_rss_mib=result["tree_rss_mib"],
                               tree_pss_mib=result["tree_pss_mib"], bytes=bytes_under(local, "bench-reports", prefix),
                               **list_calls(local.emulator.stats(), regions))
+            if name == "job":
+                runs[name]["stages"] = job_stages(result["stdout"] + result["stderr"], result["started_at"])
             used = re.search(r"listing with (\d+) process", result["stdout"] + result["stderr"])
             runs[name]["processes"] = int(used.group(1)) if used else 1
             print(f"  {name}: {result['wall_s']:.1f}s", flush=True)
@@ -253,6 +294,9 @@ def print_table(figures: dict, names: list) -> None:
              ("List* calls (minimum)", lambda f: f"{f['calls']} ({figures['min_calls']})"),
              ("calls ÷ minimum", lambda f: f"{f['calls'] / figures['min_calls']:.3f}"),
              ("throttled calls", lambda f: f"{f['throttled']} ({100 * f['throttled'] / max(1, f['calls']):.1f} %)"),
+             ("CPU of its processes (s)", lambda f: f"{f['cpu_s']:.1f}"),
+             ("CPU µs per job", lambda f: f"{f['cpu_s'] * 1e6 / total:.0f}"),
+             ("CPU of the emulator + moto meanwhile (s)", lambda f: f"{f['emulator_cpu_s']:.1f} + {f['moto_cpu_s']:.1f}"),
              ("peak RSS, largest process (MiB)", lambda f: f"{f['rss_mib']:.0f}"),
              ("peak RSS, sum of its processes (MiB)", lambda f: f"{f['tree_rss_mib']:.0f}"),
              ("peak PSS, sum of its processes (MiB)", lambda f: f"{f['tree_pss_mib']:.0f}"),
@@ -266,6 +310,9 @@ def print_table(figures: dict, names: list) -> None:
     if "baseline" in figures and "job" in figures:
         figures["ratio"] = figures["job"]["wall_s"] / figures["baseline"]["wall_s"]
         print(f"\njob ÷ baseline wall time: {figures['ratio']:.2f}×")
+    if figures.get("job", {}).get("stages"):
+        print("\njob stages (s, from its log lines): " + "; ".join(
+            f"{label} {seconds:.1f}" for label, seconds in figures["job"]["stages"].items()))
     before, after = figures["load_before"], figures["load_after"]
     print(f"load average before {before[0]:.2f}, after {after[0]:.2f} (1 min)")
 

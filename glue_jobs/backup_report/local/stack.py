@@ -95,6 +95,8 @@ class LocalAws:
         self.quiet = quiet
         self.moto_port, self.backup_port = moto_port, backup_port  # 0: any free port
         self._procs: List[subprocess.Popen] = []
+        #: the process id of each service started ("moto", "emulator"): to read what they cost
+        self.pids: Dict[str, int] = {}
         self.moto_url = ""
         self.backup_url = ""
         self.emulator: Optional[EmulatorClient] = None
@@ -135,6 +137,7 @@ class LocalAws:
             moto = subprocess.Popen([sys.executable, "-m", "backup_report.local.moto_server", "-H", "127.0.0.1",
                                      "-p", str(port)], stdout=out, stderr=out, env=env)
             self._procs.append(moto)
+            self.pids["moto"] = moto.pid
             _wait_until_up(f"http://127.0.0.1:{port}/moto-api/", moto, "moto server")
             self.moto_url = f"http://127.0.0.1:{port}"
         return self.moto_url
@@ -151,6 +154,7 @@ class LocalAws:
                  "--management-account-id", MANAGEMENT_ACCOUNT_ID, "--port-file", str(port_file)],
                 stdout=out, stderr=out, env=env)
             self._procs.append(emulator)
+            self.pids["emulator"] = emulator.pid
             try:
                 deadline = time.monotonic() + 30
                 while not (port_file.exists() and port_file.read_text().strip()):
@@ -183,6 +187,7 @@ class LocalAws:
             except subprocess.TimeoutExpired:
                 proc.kill()
         self._procs.clear()
+        self.pids.clear()
         self.moto_url = self.backup_url = ""
         self.emulator = None
 
