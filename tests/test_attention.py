@@ -5,15 +5,18 @@ from __future__ import annotations
 import datetime as dt
 import json
 import re
+from itertools import product
 from typing import List
 
+import numpy as np
+import pandas as pd
 import pytest
 
 from backup_report import attention, notify
 from backup_report.arguments import Settings
 from backup_report.attention import Item, needs_attention
 from backup_report.ledger import SliceResult
-from backup_report.schema import BACKUP_JOBS, RESTORE_JOBS
+from backup_report.schema import BACKUP_JOBS, COPY_JOBS, RESTORE_JOBS
 from backup_report.shape import shape_jobs
 
 from .builders import ROOT, UTC, sdk_jobs
@@ -81,6 +84,56 @@ def test_pick_takes_the_items_of_a_shaped_chunk():
         "payments-prod", "eu-west-1", "denied", dt.date(2026, 11, 26))
     assert first.completion_date == dt.datetime(2026, 11, 26, 3, tzinfo=UTC)
     assert first.event_time == first.completion_date and items[1].event_time == items[1].creation_date
+
+
+STATUSES = ("CREATED", "PENDING", "RUNNING", "COMPLETED", "FAILED", "ABORTED", "EXPIRED", "PARTIAL", "UNKNOWN",
+            "failed")
+CATEGORIES = (None, "", "SUCCESS", "Success", "success", "ACCESS_DENIED", "invalid_parameters", "EXPIRED")
+VALIDATIONS = (None, "", "SUCCESSFUL", "VALIDATING", "FAILED", "failed", "TIMED_OUT", "timed_out")
+
+
+def _strings_as(frame: pd.DataFrame, dtype) -> pd.DataFrame:
+    """``frame`` with its text columns in ``dtype`` (pandas 3 may give str with NaN for missing)."""
+    if dtype is None:
+        return frame
+    out = frame.copy()
+    for name in out.columns:
+        if out[name].dtype == object:
+            out[name] = out[name].astype(dtype)
+    return out
+
+
+@pytest.mark.parametrize("dtype", [None, pd.StringDtype(na_value=np.nan), "string"],
+                         ids=["object", "str-nan", "string-na"])
+@pytest.mark.parametrize("table", [BACKUP_JOBS, COPY_JOBS, RESTORE_JOBS], ids=lambda t: t.job_type)
+def test_pick_agrees_with_needs_attention_row_by_row(table, dtype):
+    combos = list(product(STATUSES, CATEGORIES, VALIDATIONS))
+    status_field = "Status" if table.job_type == "restore" else "State"
+    id_field = {"backup": "BackupJobId", "copy": "CopyJobId", "restore": "RestoreJobId"}[table.job_type]
+    jobs = [{id_field: f"j{n}", "AccountId": "111122223333", status_field: status, "MessageCategory": category,
+             "ValidationStatus": validation, "StatusMessage": f"m{n}" if n % 3 else None,
+             "ValidationStatusMessage": f"v{n}", "CreationDate": dt.datetime(2026, 11, 26, 1, tzinfo=UTC),
+             "CompletionDate": dt.datetime(2026, 11, 26, 2, tzinfo=UTC) if n % 2 else None}
+            for n, (status, category, validation) in enumerate(combos)]
+    frame = shape_jobs(jobs, table, "eu-west-1", {})
+    # every column the rules read, also where the table has none (restores: no category)
+    for name, values in (("message_category", [c for _, c, _ in combos]),
+                         ("validation_status", [v for _, _, v in combos])):
+        frame[name] = pd.Series(values, dtype=object)
+    items = attention.pick(_strings_as(frame, dtype), table, dt.date(2026, 11, 26))
+    expected = [n for n, combo in enumerate(combos) if needs_attention(table.job_type, *combo)]
+    assert 0 < len(expected) < len(combos)
+    assert [i.job_id for i in items] == [f"j{n}" for n in expected]
+    for n, item in zip(expected, items):
+        status, category, validation = combos[n]
+        assert item.key == (table.job_type, f"j{n}", status, validation or "")
+        assert (item.message_category, item.validation_status) == (category, validation or None)
+        fallback = f"v{n}" if table.job_type == "restore" else None  # only restores have a validation message
+        assert item.status_message == (f"m{n}" if n % 3 else fallback)
+        assert item.creation_date == dt.datetime(2026, 11, 26, 1, tzinfo=UTC)
+        assert type(item.creation_date) is dt.datetime and item.creation_date.utcoffset() == dt.timedelta(0)
+        assert item.completion_date == (dt.datetime(2026, 11, 26, 2, tzinfo=UTC) if n % 2 else None)
+        assert item.account_id == "111122223333" and item.region == "eu-west-1" and item.account_name is None
 
 
 def test_a_failed_restore_test_is_an_item_with_its_validation_message():

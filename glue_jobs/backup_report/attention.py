@@ -17,6 +17,7 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Any, Iterable, List, Optional, Tuple
 
+import numpy as np
 import pandas as pd
 
 from .schema import Table
@@ -101,7 +102,7 @@ def is_recent(item: Item, now: dt.datetime, max_age_hours: int) -> bool:
 
 def _value(value: Any) -> Any:
     """A frame cell as plain Python: None for missing values, datetimes as aware UTC datetimes."""
-    if value is None or value is pd.NaT:
+    if value is None or value is pd.NaT or value is pd.NA:
         return None
     if isinstance(value, pd.Timestamp):
         return value.to_pydatetime()
@@ -110,35 +111,49 @@ def _value(value: Any) -> Any:
     return value
 
 
+def _codes(frame: pd.DataFrame, name: str) -> Tuple[np.ndarray, List[Any]]:
+    """``name``'s cells as codes into a list of its distinct values (0: None, also for no column)."""
+    if name not in frame.columns:
+        return np.zeros(len(frame), dtype=np.int64), [None]
+    codes, uniques = pd.factorize(frame[name])  # None and NaN: -1
+    return codes.astype(np.int64) + 1, [None] + [_value(v) for v in uniques]
+
+
+def attention_mask(frame: pd.DataFrame, job_type: str) -> np.ndarray:
+    """Which rows of ``frame`` need attention: ``needs_attention`` asked once per distinct
+    (status, message_category, validation_status) of the frame rather than once per row."""
+    (statuses, s_values), (categories, c_values), (validations, v_values) = (
+        _codes(frame, name) for name in ("status", "message_category", "validation_status"))
+    n_c, n_v = len(c_values), len(v_values)
+    combos, distinct = pd.factorize((statuses * n_c + categories) * n_v + validations)
+    verdicts = np.array([needs_attention(job_type, s_values[code // (n_c * n_v)], c_values[code // n_v % n_c],
+                                         v_values[code % n_v]) for code in distinct.tolist()], dtype=bool)
+    return verdicts[combos]
+
+
 def pick(frame: pd.DataFrame, table: Table, day: dt.date) -> List[Item]:
     """The items among ``frame`` (``shape.shape_jobs`` rows of ``table``, with ``status``) of report day ``day``."""
     if frame.empty:
         return []
-    candidates = CANDIDATE_STATUSES[table.job_type]
-    rows = frame if candidates is None else frame[frame["status"].isin(candidates)]
+    # only the few rows that need attention are turned into Python values
+    rows = frame[attention_mask(frame, table.job_type)]
     if rows.empty:
         return []
     columns = set(rows.columns)
 
     def column(name: str) -> List[Any]:
-        return [_value(v) for v in rows[name]] if name in columns else [None] * len(rows)
+        if name not in columns:
+            return [None] * len(rows)
+        return [v if v.__class__ is str else _value(v) for v in rows[name].tolist()]
 
-    ids = column(table.columns[0].name)
-    statuses = column("status")
-    categories = column("message_category")
-    validations = column("validation_status")
-    messages = column("status_message")
+    names = (table.columns[0].name, "status", "validation_status", "account_id", "account_name", "region",
+             "resource_type", "resource_arn", "resource_name", "message_category", "status_message",
+             "validation_status_message", "creation_date", "completion_date")
     # a restore test that failed validation says why in its validation message
-    validation_messages = column("validation_status_message")
-    fields = {name: column(name) for name in ("account_id", "account_name", "region", "resource_type",
-                                              "resource_arn", "resource_name", "creation_date",
-                                              "completion_date")}
-    items = []
-    for i, (status, category, validation) in enumerate(zip(statuses, categories, validations)):
-        if not needs_attention(table.job_type, status, category, validation):
-            continue
-        items.append(Item(
-            job_type=table.job_type, job_id=ids[i], status=status, validation_status=validation or None,
-            message_category=category, status_message=messages[i] or validation_messages[i],
-            report_date=day, **{name: values[i] for name, values in fields.items()}))
-    return items
+    return [Item(job_type=table.job_type, job_id=job_id, status=status, validation_status=validation or None,
+                 account_id=account_id, account_name=account_name, region=region, resource_type=resource_type,
+                 resource_arn=resource_arn, resource_name=resource_name, message_category=category,
+                 status_message=message or validation_message, creation_date=created, completion_date=completed,
+                 report_date=day)
+            for (job_id, status, validation, account_id, account_name, region, resource_type, resource_arn,
+                 resource_name, category, message, validation_message, created, completed) in zip(*map(column, names))]
