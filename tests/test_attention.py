@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import random
 import re
 from itertools import product
 from typing import List
@@ -12,11 +13,11 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from backup_report import attention, notify
+from backup_report import alerts, attention, notify
 from backup_report.arguments import Settings
 from backup_report.attention import Item, needs_attention
 from backup_report.ledger import SliceResult
-from backup_report.schema import BACKUP_JOBS, COPY_JOBS, RESTORE_JOBS
+from backup_report.schema import ALERTS, BACKUP_JOBS, COPY_JOBS, RESTORE_JOBS
 from backup_report.shape import shape_jobs
 
 from .builders import ROOT, UTC, sdk_jobs
@@ -166,6 +167,7 @@ def test_items_are_split_into_parts_under_the_limit_each_item_once():
     assert len(parts) > 3
     details = [json.loads(entry["Detail"]) for entry, _ in parts]
     for (entry, part_items), detail in zip(parts, details):
+        assert entry["Detail"] == json.dumps(detail, ensure_ascii=False, separators=(",", ":"))
         assert notify.entry_size(entry) <= notify.MAX_PART_BYTES
         assert (entry["Source"], entry["DetailType"], entry["EventBusName"]) == (
             "backup-report", "Backup Jobs Need Attention", "default")
@@ -186,6 +188,67 @@ def test_a_job_too_large_for_an_event_is_cut_to_fit():
     jobs = [j for e, _ in parts for j in json.loads(e["Detail"])["jobs"]]
     assert [j["job_id"] for j in jobs] == ["b-00001", "b-00002"]
     assert 10_000 < len(jobs[0]["status_message"]) < 300_000 and set(jobs[0]["status_message"]) == {"é"}
+
+
+def test_timestamps_are_utc_iso_8601_with_milliseconds():
+    from dateutil import tz
+
+    for value in (dt.datetime(2026, 11, 26, 1, 2, 3, 456789, tzinfo=UTC), dt.datetime(2026, 12, 31, 23, 59, 59, 999999,
+                                                                                       tzinfo=UTC),
+                  dt.datetime(2026, 11, 26, tzinfo=UTC), dt.datetime(2026, 11, 26, 5, 0, 0, 1500, tzinfo=tz.tzutc()),
+                  dt.datetime(2026, 11, 27, 4, 30, tzinfo=dt.timezone(dt.timedelta(hours=5, minutes=30)))):
+        utc = value.astimezone(UTC)
+        assert notify.iso(value) == utc.strftime("%Y-%m-%dT%H:%M:%S.") + f"{utc.microsecond // 1000:03d}Z"
+    assert notify.iso(dt.datetime(2026, 11, 27, 4, 30, tzinfo=dt.timezone(dt.timedelta(hours=5, minutes=30)))) == (
+        "2026-11-26T23:00:00.000Z")
+    assert notify.iso(None) is None
+
+
+def test_recent_is_at_most_the_max_age_before_the_run():
+    now = dt.datetime(2026, 11, 26, 23, 59, tzinfo=UTC)
+    for age in (dt.timedelta(0), dt.timedelta(hours=48), dt.timedelta(hours=48, microseconds=1), dt.timedelta(days=9)):
+        for event in (now - age, (now - age).astimezone(dt.timezone(dt.timedelta(hours=-7)))):
+            recent = age <= dt.timedelta(hours=48)
+            assert attention.is_recent(item(1, completion_date=event), now, 48) is recent
+            assert attention.is_recent(item(1, creation_date=event, completion_date=None), now, 48) is recent
+    # the run's clock in another zone
+    east = now.astimezone(dt.timezone(dt.timedelta(hours=9)))
+    assert attention.is_recent(item(1, completion_date=now - dt.timedelta(hours=48)), east, 48)
+    assert not attention.is_recent(item(1, completion_date=now - dt.timedelta(hours=49)), east, 48)
+
+
+def varied_items(n: int, seed: int = 3) -> List[Item]:
+    """Items of several days, accounts (named or not), regions and job types, in no order."""
+    r = random.Random(seed)
+    out = []
+    for k in range(n):
+        job_type = r.choice(["backup", "copy", "restore"])
+        created = dt.datetime(2026, 11, 24, tzinfo=UTC) + dt.timedelta(seconds=r.randrange(3 * 86400))
+        out.append(item(k, job_type=job_type, job_id=f"{job_type[0]}-{r.randrange(10 ** 6):06d}",
+                        account_id=r.choice(["111122223333", "444455556666", "777788889999"]),
+                        account_name=r.choice([None, "payments-prod", "data-platform-prod"]),
+                        region=r.choice(["eu-west-1", "us-east-1"]), creation_date=created,
+                        completion_date=r.choice([None, created + dt.timedelta(minutes=r.randrange(600))]),
+                        report_date=created.date()))
+    return out
+
+
+def test_collect_keeps_the_recent_items_of_the_slices_written_once_each_in_order():
+    now = dt.datetime(2026, 11, 26, 12, tzinfo=UTC)
+    items = varied_items(3000)
+    results = [SliceResult("backup", "eu-west-1", dt.date(2026, 11, 26), attention=items[:1800]),
+               SliceResult("copy", "us-east-1", dt.date(2026, 11, 26), attention=items[1500:]),  # 300 twice
+               SliceResult("copy", "eu-west-1", dt.date(2026, 11, 26), error="denied", attention=varied_items(50, 9))]
+    collected = notify.collect(results, now, 48)
+    first = {}
+    for result in results[:2]:
+        for i in result.attention:
+            if now - i.event_time <= dt.timedelta(hours=48):
+                first.setdefault(i.key, i)
+    expected = sorted(first.values(), key=lambda i: (i.report_date, i.account_id, i.region, i.job_type,
+                                                     i.creation_date, i.job_id))
+    assert 1000 < len(collected) < 3000
+    assert [id(i) for i in collected] == [id(i) for i in expected]
 
 
 def test_calls_hold_at_most_ten_entries_and_256_kb():
@@ -234,6 +297,34 @@ def test_failed_entries_are_sent_again_and_reported_when_they_keep_failing():
     sent = [d for call in client.calls for d in call]
     assert len(client.calls) == 2 + notify.ENTRY_ATTEMPTS - 1 and sent.count("7") == notify.ENTRY_ATTEMPTS
     assert sent.count("0") == 1 and naps == [0.5, 1.0, 2.0]
+
+
+def test_calls_in_flight_together_send_and_report_the_same():
+    from botocore.exceptions import ClientError
+
+    entries = [{"Source": "s", "DetailType": "d", "Detail": str(n)} for n in range(57)]
+    fails = {"3": 1, "11": 2, "7": 99, "40": 1, "56": 3}
+    serial, together = FlakyEvents(fails), FlakyEvents(fails)
+    naps: List[float] = []
+    errors = notify.put_events(together, entries, sleep=naps.append, at_once=4)
+    assert errors == notify.put_events(serial, entries, sleep=lambda s: None)
+    assert [n for n, e in enumerate(errors) if e] == [7] and naps == [0.5, 1.0, 2.0]
+    assert sorted(map(sorted, together.calls)) == sorted(map(sorted, serial.calls))
+
+    class DeniesSome(FlakyEvents):
+        """Fails as a whole every call that holds entry 13 or 31."""
+
+        def put_events(self, Entries):
+            if {"13", "31"} & {e["Detail"] for e in Entries}:
+                self.calls.append([e["Detail"] for e in Entries])
+                raise ClientError({"Error": {"Code": "AccessDeniedException", "Message": "no"}}, "PutEvents")
+            return super().put_events(Entries)
+
+    client = DeniesSome({})
+    errors = notify.put_events(client, entries, sleep=lambda s: None, at_once=4)
+    assert [n for n, e in enumerate(errors) if e] == list(range(10, 20)) + list(range(30, 40))
+    assert set(errors[10:20] + errors[30:40]) == {"AccessDeniedException: no"}
+    assert len(client.calls) == 6
 
 
 def test_a_call_that_fails_as_a_whole_fails_its_entries_without_more_calls():
@@ -328,6 +419,26 @@ def test_the_digest_reads_well():
     assert notify.digest_body(GOLDEN_ITEMS, failed, settings()) == GOLDEN_BODY
     assert notify.digest_subject(5, 1, dt.date(2026, 11, 26)) == (
         "backup-report: 5 backup jobs need attention, 1 report slice failed on 2026-11-26")
+
+
+def test_the_digest_lists_the_first_50_jobs_by_account_region_type_and_time():
+    items = varied_items(500)
+    body = notify.digest_body(items, [], settings())
+    first = sorted(items, key=lambda i: (i.account_name or "~", i.account_id, i.region, i.job_type, i.creation_date,
+                                         i.job_id))[:50]
+    assert re.findall(r"^ {5}(?:backup|copy|restore) job (\S+)$", body, re.M) == [i.job_id for i in first]
+
+
+def test_ledger_rows_are_the_items_with_the_run_and_the_channels():
+    at = dt.datetime(2026, 11, 26, 23, 59, 30, tzinfo=UTC)
+    records = [(GOLDEN_ITEMS[0], ["events", "digest"]), (GOLDEN_ITEMS[3], ["digest"]), (GOLDEN_ITEMS[4], ["events"])]
+    values = alerts.ledger_rows(records, "jr_1", at)
+    assert list(values) == [c.name for c in ALERTS.columns]
+    assert (values["run_id"], values["announced_at"], values["channels"]) == (
+        ["jr_1"] * 3, [at] * 3, ["events,digest", "digest", "events"])
+    for name in set(values) - {"run_id", "announced_at", "channels"}:
+        assert values[name] == [getattr(i, name) for i, _ in records], name
+    assert alerts.ledger_rows([], "jr_1", at) == {c.name: [] for c in ALERTS.columns}
 
 
 def test_the_digest_lists_50_jobs_and_its_subject_stays_short():

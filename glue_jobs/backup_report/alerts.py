@@ -11,6 +11,7 @@ import csv
 import datetime as dt
 import io
 from dataclasses import dataclass, field
+from operator import attrgetter
 from typing import Collection, Dict, Iterable, List, Sequence, Set, Tuple
 
 import boto3
@@ -76,16 +77,15 @@ def read_ledger(session: boto3.Session, bucket: str, prefix: str, days: Iterable
 def ledger_rows(records: Sequence[Tuple[Item, Sequence[str]]], run_id: str,
                 announced_at: dt.datetime) -> Dict[str, List]:
     """Column values of ``alerts`` for ``records`` (an item and the channels that accepted it)."""
-    values: Dict[str, List] = {c.name: [] for c in ALERTS.columns}
-    for item, channels in records:
-        for name in ("job_type", "job_id", "status", "validation_status", "account_id", "account_name",
-                     "region", "resource_type", "resource_arn", "message_category", "status_message",
-                     "creation_date", "completion_date"):
-            values[name].append(getattr(item, name))
-        values["run_id"].append(run_id)
-        values["announced_at"].append(announced_at)
-        values["channels"].append(",".join(channels))
-    return values
+    values: Dict[str, List] = {"run_id": [run_id] * len(records), "announced_at": [announced_at] * len(records),
+                               "channels": [",".join(channels) for _, channels in records]}
+    # every other column is the item's field of the same name; read item by item (each item's
+    # fields together in memory), then turned into columns
+    names = [c.name for c in ALERTS.columns if c.name not in values]
+    fields = attrgetter(*names)
+    rows = [fields(item) for item, _ in records]
+    values.update(zip(names, [list(column) for column in zip(*rows)] if rows else [[] for _ in names]))
+    return {c.name: values[c.name] for c in ALERTS.columns}
 
 
 def write_announced(session: boto3.Session, bucket: str, prefix: str, run_id: str, announced_at: dt.datetime,
@@ -93,8 +93,10 @@ def write_announced(session: boto3.Session, bucket: str, prefix: str, run_id: st
     """Append this run's announcements: one object per report day, named after the run (``.1``,
     ``.2``, ... after it when a run of the same id wrote one: ``existing``). Raises BucketError."""
     paths: List[str] = []
-    for day in sorted({item.report_date for item, _ in records}):
-        of_day = [(item, channels) for item, channels in records if item.report_date == day]
+    by_day: Dict[dt.date, List[Tuple[Item, Sequence[str]]]] = {}
+    for record in records:
+        by_day.setdefault(record[0].report_date, []).append(record)
+    for day, of_day in sorted(by_day.items()):
         frame = typed_frame(ALERTS.columns, ledger_rows(of_day, run_id, announced_at))
         path, n = run_object_path(bucket, prefix, ALERTS, day, run_id), 0
         while path in existing:  # append-only: never replace an earlier run's rows

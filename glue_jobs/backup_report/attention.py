@@ -95,9 +95,14 @@ class Item:
         return self.completion_date or self.creation_date
 
 
+def oldest_recent(now: dt.datetime, max_age_hours: int) -> dt.datetime:
+    """The earliest ``event_time`` that is recent at ``now`` (older items are never announced)."""
+    return now.astimezone(dt.timezone.utc) - dt.timedelta(hours=max_age_hours)
+
+
 def is_recent(item: Item, now: dt.datetime, max_age_hours: int) -> bool:
     """Whether ``item`` happened at most ``max_age_hours`` before ``now`` (older ones are never announced)."""
-    return now - item.event_time <= dt.timedelta(hours=max_age_hours)
+    return item.event_time >= oldest_recent(now, max_age_hours)
 
 
 def _value(value: Any) -> Any:

@@ -9,11 +9,14 @@ acceptance and the ledger write may announce those items again: nothing else rep
 from __future__ import annotations
 
 import datetime as dt
+import heapq
 import json
 import logging
 import re
 import time
 from collections import Counter
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import nullcontext
 from dataclasses import dataclass, field
 from typing import Callable, Dict, List, Mapping, Optional, Sequence, Tuple
 
@@ -22,7 +25,7 @@ from botocore.exceptions import BotoCoreError, ClientError
 
 from . import alerts, catalog
 from .arguments import Settings, utc_now
-from .attention import FAILED_VALIDATIONS, Item, is_recent
+from .attention import FAILED_VALIDATIONS, Item, oldest_recent
 from .aws import botocore_config, describe_error
 from .errors import BucketError, CatalogError
 from .ledger import SliceResult
@@ -41,6 +44,9 @@ MAX_REQUEST_BYTES = 256 * 1024
 MAX_PART_BYTES = 250_000
 #: An entry that PutEvents reports as failed (FailedEntryCount) is sent up to this many times in all.
 ENTRY_ATTEMPTS = 4
+#: PutEvents calls of the attention parts in flight at once: the parts carry their numbers and
+#: EventBridge does not keep the order of events anyway, so only the run's wait on each call is saved.
+EVENT_CALLS_AT_ONCE = 4
 #: The digest lists this many items; the saved query lists them all.
 DIGEST_ITEMS = 50
 DIGEST_ACCOUNTS = 25
@@ -60,8 +66,10 @@ def iso(value: Optional[dt.datetime]) -> Optional[str]:
     """A UTC timestamp in ISO 8601 with milliseconds and ``Z``; None stays None."""
     if value is None:
         return None
-    value = value.astimezone(dt.timezone.utc)
-    return value.strftime("%Y-%m-%dT%H:%M:%S.") + f"{value.microsecond // 1000:03d}Z"
+    if value.tzinfo is not dt.timezone.utc:
+        value = value.astimezone(dt.timezone.utc)
+    # "...+00:00" -> "...Z"; isoformat truncates to milliseconds and is much faster than strftime
+    return value.isoformat(timespec="milliseconds")[:-6] + "Z"
 
 
 def job_detail(item: Item) -> Dict[str, Optional[str]]:
@@ -76,8 +84,8 @@ def job_detail(item: Item) -> Dict[str, Optional[str]]:
     }
 
 
-def _json(value) -> str:
-    return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+#: ``json.dumps(value, ensure_ascii=False, separators=(",", ":"))`` without a new encoder per call.
+_json = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
 
 
 def entry_size(entry: Mapping) -> int:
@@ -100,27 +108,32 @@ def attention_entries(items: Sequence[Item], run_id: str, report_date: dt.date, 
     header = {"run_id": run_id, "report_date": report_date.isoformat(), "total": len(items),
               "part": 10 ** 6, "parts": 10 ** 6}  # the widest part numbers, for the size
     overhead = entry_size(_entry(bus, ATTENTION, dict(header, jobs=[])))
-    parts: List[List[Tuple[Item, dict]]] = [[]]
+    # each job is serialised once: a part's Detail is its header, then its jobs' JSON joined by commas
+    parts: List[Tuple[List[Item], List[str]]] = [([], [])]
     size = overhead
     for item in items:
         job = job_detail(item)
-        length = len(_json(job).encode("utf-8")) + 1  # and its comma
+        text = _json(job)
+        length = len(text.encode("utf-8")) + 1  # and its comma
         if overhead + length > limit:  # one job alone too large: only a huge message can do that
             spare = max(limit - overhead - (length - len((job["status_message"] or "").encode("utf-8"))), 0)
             job["status_message"] = (job["status_message"] or "").encode("utf-8")[:spare // 2].decode(
                 "utf-8", "ignore")
-            length = len(_json(job).encode("utf-8")) + 1
-        if parts[-1] and size + length > limit:
-            parts.append([])
+            text = _json(job)
+            length = len(text.encode("utf-8")) + 1
+        if parts[-1][0] and size + length > limit:
+            parts.append(([], []))
             size = overhead
-        parts[-1].append((item, job))
+        parts[-1][0].append(item)
+        parts[-1][1].append(text)
         size += length
-    if not parts[-1]:
+    if not parts[-1][0]:
         return []
     out = []
-    for number, part in enumerate(parts, start=1):
-        detail = dict(header, part=number, parts=len(parts), jobs=[job for _, job in part])
-        out.append((_entry(bus, ATTENTION, detail), [item for item, _ in part]))
+    for number, (part_items, jobs) in enumerate(parts, start=1):
+        entry = _entry(bus, ATTENTION, dict(header, part=number, parts=len(parts), jobs=[]))
+        entry["Detail"] = entry["Detail"][:-len("]}")] + ",".join(jobs) + "]}"  # jobs last: ...,"jobs":[]}
+        out.append((entry, part_items))
     return out
 
 
@@ -138,37 +151,46 @@ def batches(entries: Sequence[Mapping]) -> List[List[int]]:
     return groups
 
 
-def put_events(client, entries: Sequence[Mapping], sleep: Callable[[float], None] = time.sleep) -> List[str]:
+def put_events(client, entries: Sequence[Mapping], sleep: Callable[[float], None] = time.sleep,
+               at_once: int = 1) -> List[str]:
     """Send ``entries``; return per entry "" when EventBridge accepted it, else the cause.
 
     botocore retries a call that fails as a whole (throttling, network); an entry that the answer
     reports as failed (``FailedEntryCount``) is sent again, up to ``ENTRY_ATTEMPTS`` times in all.
+    Up to ``at_once`` calls are in flight together; the answers are read in the entries' order.
     """
     errors = [""] * len(entries)
     pending = list(range(len(entries)))
-    for attempt in range(ENTRY_ATTEMPTS):
-        retry: List[int] = []
-        for group in batches([entries[i] for i in pending]):
-            indexes = [pending[g] for g in group]
-            try:
-                answer = client.put_events(Entries=[dict(entries[i]) for i in indexes])
-            except (ClientError, BotoCoreError) as error:  # the whole call: not retried again here
-                for i in indexes:
-                    errors[i] = describe_error(error)
-                continue
-            results = answer.get("Entries") or []
-            for position, i in enumerate(indexes):
-                result = results[position] if position < len(results) else {"ErrorCode": "NoResult"}
-                if result.get("ErrorCode") or not result.get("EventId"):
-                    errors[i] = f"{result.get('ErrorCode') or 'NoEventId'}: {result.get('ErrorMessage') or ''}".strip()
-                    retry.append(i)
-                else:
-                    errors[i] = ""
-        if not retry:
-            break
-        pending = retry
-        if attempt + 1 < ENTRY_ATTEMPTS:
-            sleep(0.5 * 2 ** attempt)
+
+    def call(indexes: List[int]):
+        try:
+            return client.put_events(Entries=[dict(entries[i]) for i in indexes])
+        except (ClientError, BotoCoreError) as error:  # the whole call: not retried again here
+            return error
+
+    with ThreadPoolExecutor(max_workers=at_once) if at_once > 1 else nullcontext() as pool:
+        for attempt in range(ENTRY_ATTEMPTS):
+            retry: List[int] = []
+            groups = [[pending[g] for g in group] for group in batches([entries[i] for i in pending])]
+            answers = pool.map(call, groups) if pool is not None else map(call, groups)
+            for indexes, answer in zip(groups, answers):
+                if isinstance(answer, Exception):
+                    for i in indexes:
+                        errors[i] = describe_error(answer)
+                    continue
+                results = answer.get("Entries") or []
+                for position, i in enumerate(indexes):
+                    result = results[position] if position < len(results) else {"ErrorCode": "NoResult"}
+                    if result.get("ErrorCode") or not result.get("EventId"):
+                        errors[i] = f"{result.get('ErrorCode') or 'NoEventId'}: {result.get('ErrorMessage') or ''}".strip()
+                        retry.append(i)
+                    else:
+                        errors[i] = ""
+            if not retry:
+                break
+            pending = retry
+            if attempt + 1 < ENTRY_ATTEMPTS:
+                sleep(0.5 * 2 ** attempt)
     return errors
 
 
@@ -246,8 +268,9 @@ def digest_body(items: Sequence[Item], failed: Sequence[SliceResult], settings: 
             lines.append(f"  {label:<{width}}{n:>6}")
         if len(ranked) > DIGEST_ACCOUNTS:
             lines.append(f"  ... and {len(ranked) - DIGEST_ACCOUNTS} more account(s)")
-        shown = sorted(items, key=lambda i: ((i.account_name or "~", i.account_id, i.region, i.job_type,
-                                              i.creation_date, i.job_id)))[:DIGEST_ITEMS]
+        # the first DIGEST_ITEMS of the sorted items, without sorting them all
+        shown = heapq.nsmallest(DIGEST_ITEMS, items, key=lambda i: (i.account_name or "~", i.account_id, i.region,
+                                                                    i.job_type, i.creation_date, i.job_id))
         lines += ["", f"Jobs ({len(shown)} of {total})"]
         for n, item in enumerate(shown, start=1):
             when = (item.completion_date or item.creation_date).strftime("%Y-%m-%d %H:%M UTC")
@@ -303,56 +326,62 @@ def _region_of(arn: str) -> Optional[str]:
 
 def collect(results: Sequence[SliceResult], now: dt.datetime, max_age_hours: int) -> List[Item]:
     """The attention items of the slices written, at most ``max_age_hours`` old at ``now``, once each."""
+    oldest = oldest_recent(now, max_age_hours)  # attention.is_recent, for many items
     items: Dict[Tuple[str, str, str, str], Item] = {}
     for result in results:
         if result.succeeded:
             for item in result.attention:
-                if is_recent(item, now, max_age_hours):
+                if item.event_time >= oldest:
                     items.setdefault(item.key, item)
-    return sorted(items.values(), key=lambda i: (i.report_date, i.account_id, i.region, i.job_type,
-                                                 i.creation_date, i.job_id))
+    # sorted by (report_date, account_id, region, job_type, creation_date, job_id): the few groups of
+    # the first four, then each group; cheaper than comparing the whole tuple of every item
+    groups: Dict[Tuple[dt.date, str, str, str], List[Item]] = {}
+    for item in items.values():
+        groups.setdefault((item.report_date, item.account_id, item.region, item.job_type), []).append(item)
+    return [item for group in sorted(groups) for item in sorted(
+        groups[group], key=lambda i: (i.creation_date, i.job_id))]
 
 
-def _send_events(session: boto3.Session, settings: Settings, items: Sequence[Item], outcome: Outcome,
-                 accepted: Dict[Tuple, List[str]]) -> None:
+#: What a channel did: the items it accepted, and why it failed (None: it did not).
+Sent = Tuple[List[Item], Optional[str]]
+
+
+def _send_events(client, settings: Settings, items: Sequence[Item], outcome: Outcome) -> Sent:
     bus = settings.event_bus or ""
-    client = session.client("events", config=botocore_config(), region_name=_region_of(bus) or session.region_name)
     parts = attention_entries(items, settings.run_id, settings.report_date, bus)
-    errors = put_events(client, [entry for entry, _ in parts])
+    errors = put_events(client, [entry for entry, _ in parts], at_once=EVENT_CALLS_AT_ONCE)
+    accepted: List[Item] = []
     failed = 0
     for (_, part_items), error in zip(parts, errors):
         if error:
             failed += len(part_items)
             continue
         outcome.events += 1
-        for item in part_items:
-            accepted.setdefault(item.key, []).append(EVENTS)
-    if failed:
-        causes = "; ".join(dict.fromkeys(e for e in errors if e))
-        outcome.failures.append(
-            f"events: PutEvents to event bus {bus} failed for {sum(1 for e in errors if e)} of {len(parts)} "
-            f"'{ATTENTION}' event(s), {failed} job(s): {causes} (they stay unannounced and the next run sends "
-            "them; check that the bus exists and the job's role may events:PutEvents on it, or pass "
-            "--EVENT_BUS_NAME none)")
+        accepted += part_items
+    if not failed:
+        return accepted, None
+    causes = "; ".join(dict.fromkeys(e for e in errors if e))
+    return accepted, (
+        f"events: PutEvents to event bus {bus} failed for {sum(1 for e in errors if e)} of {len(parts)} "
+        f"'{ATTENTION}' event(s), {failed} job(s): {causes} (they stay unannounced and the next run sends "
+        "them; check that the bus exists and the job's role may events:PutEvents on it, or pass "
+        "--EVENT_BUS_NAME none)")
 
 
-def _send_digest(session: boto3.Session, settings: Settings, items: Sequence[Item],
-                 failed: Sequence[SliceResult], outcome: Outcome, accepted: Dict[Tuple, List[str]]) -> None:
+def _send_digest(client, settings: Settings, items: Sequence[Item], failed: Sequence[SliceResult],
+                 outcome: Outcome) -> Sent:
     topic = settings.alert_topic_arn or ""
     subject = digest_subject(len(items), len(failed), settings.report_date)
     body = digest_body(items, failed, settings)
-    client = session.client("sns", config=botocore_config(), region_name=_region_of(topic) or session.region_name)
     try:
         client.publish(TopicArn=topic, Subject=subject, Message=body)
     except (ClientError, BotoCoreError) as error:
-        outcome.failures.append(
+        return [], (
             f"digest: sns:Publish to {topic} failed: {describe_error(error)} ({len(items)} job(s) stay "
             "unannounced and the next run sends them; check the topic, that the job's role may sns:Publish "
             "to it and use its KMS key, or leave out --ALERT_TOPIC_ARN)")
-        return
     outcome.subject, outcome.body = subject, body
-    for item in items:
-        accepted.setdefault(item.key, []).append(DIGEST)
+    return list(items), None
 
 
 def announce(session: boto3.Session, settings: Settings, regions: Sequence[str],
@@ -363,22 +392,46 @@ def announce(session: boto3.Session, settings: Settings, regions: Sequence[str],
     outcome = Outcome(items=collect(results, settings.run_started_at, settings.alert_max_age_hours))
     failed = [r for r in results if not r.succeeded]
     channels = [c for c, on in ((EVENTS, settings.event_bus), (DIGEST, settings.alert_topic_arn)) if on]
-    accepted: Dict[Tuple, List[str]] = {}
     ledger: Optional[alerts.Ledger] = None
     if channels:
         try:
             ledger = alerts.read_ledger(session, settings.bucket, settings.prefix, settings.days)
         except BucketError as error:
             outcome.failures.append(f"alerts ledger: {error}; nothing was announced (the next run announces it)")
-    pending = {c: [i for i in outcome.items if c not in ledger.announced.get(i.key, ())] if ledger else []
-               for c in channels}
+    pending: Dict[str, List[Item]] = {c: [] for c in channels}
+    if ledger is not None:
+        for item in outcome.items:
+            done = ledger.announced.get(item.key, ())
+            for channel in channels:
+                if channel not in done:
+                    pending[channel].append(item)
     log.info("attention: %d job(s) of the window need attention and are recent; new for %s",
              len(outcome.items), ", ".join(f"{c}: {len(pending[c])}" for c in channels) or "no channel (off)")
-    if pending.get(EVENTS):
-        _send_events(session, settings, pending[EVENTS], outcome, accepted)
-    if DIGEST in pending and (pending[DIGEST] or failed):
-        _send_digest(session, settings, pending[DIGEST], failed, outcome, accepted)
-    outcome.announced = [(item, accepted[item.key]) for item in outcome.items if item.key in accepted]
+    # clients are made in this thread: a boto3 session is not thread-safe, its clients are
+    events = None
+    if EVENTS in channels:
+        events = session.client("events", config=botocore_config(),
+                                region_name=_region_of(settings.event_bus or "") or session.region_name)
+    sent: Dict[str, Sent] = {}
+    # the digest is written and published while the events are sent: the channels do not wait on each other
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        digest = None
+        if DIGEST in pending and (pending[DIGEST] or failed):
+            sns = session.client("sns", config=botocore_config(),
+                                 region_name=_region_of(settings.alert_topic_arn or "") or session.region_name)
+            digest = pool.submit(_send_digest, sns, settings, pending[DIGEST], failed, outcome)
+        if pending.get(EVENTS):
+            sent[EVENTS] = _send_events(events, settings, pending[EVENTS], outcome)
+        if digest is not None:
+            sent[DIGEST] = digest.result()
+    accepted: Dict[int, List[str]] = {}  # id of an item of outcome.items -> the channels that accepted it
+    for channel in channels:  # in the channels' order, whichever finished first
+        channel_items, failure = sent.get(channel, ([], None))
+        if failure:
+            outcome.failures.append(failure)
+        for item in channel_items:
+            accepted.setdefault(id(item), []).append(channel)
+    outcome.announced = [(item, accepted[id(item)]) for item in outcome.items if id(item) in accepted]
     if outcome.announced and ledger is not None:
         try:
             outcome.ledger_paths = alerts.write_announced(
@@ -391,9 +444,7 @@ def announce(session: boto3.Session, settings: Settings, regions: Sequence[str],
                                     "this run may be announced again by the next run)")
     if EVENTS in channels:
         detail = run_finished_detail(settings, regions, results, len(outcome.announced))
-        (error,) = put_events(session.client("events", config=botocore_config(),
-                                             region_name=_region_of(settings.event_bus or "") or session.region_name),
-                              [_entry(settings.event_bus or "", RUN_FINISHED, detail)])
+        (error,) = put_events(events, [_entry(settings.event_bus or "", RUN_FINISHED, detail)])
         if error:
             outcome.failures.append(f"events: PutEvents of '{RUN_FINISHED}' to event bus {settings.event_bus} "
                                     f"failed: {error}")
