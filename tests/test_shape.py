@@ -2,6 +2,9 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
+from types import MappingProxyType
+from typing import Mapping
 
 import pandas as pd
 
@@ -90,3 +93,86 @@ def test_every_schema_source_has_a_getter():
         shape_jobs([], table, "us-east-1", {})  # raises on a derived source without a getter
         assert len(set(table.column_names)) == len(table.column_names)
         assert all(c.type in schema.ATHENA_TYPES for c in table.columns + table.partitions)
+
+
+def _duration(job):
+    """The definition: whole seconds from creation to completion, truncated toward zero."""
+    created, completed = job.get("CreationDate"), job.get("CompletionDate")
+    return None if created is None or completed is None else int((completed - created).total_seconds())
+
+
+class _MinusThree(dt.tzinfo):
+    """A fixed offset that is not a ``datetime.timezone``."""
+
+    def utcoffset(self, when):
+        return dt.timedelta(hours=-3)
+
+    def dst(self, when):
+        return dt.timedelta(0)
+
+
+def test_durations_are_the_seconds_python_computes_including_negative_and_far_apart():
+    base = dt.datetime(2026, 11, 26, 10, 0, 0, 250000, tzinfo=UTC)
+    pairs = [(base, base + dt.timedelta(seconds=s))
+             for s in (0, 0.4, -0.4, -0.5, -1, -1.7, 1.7, 3725.9, -259200.000001, 59.999999, -59.999999)]
+    pairs += [(base, None), (None, base), (None, None),
+              (base, dt.datetime(2026, 11, 26, 15, 0, 0, 1, tzinfo=dt.timezone(dt.timedelta(hours=5)))),
+              # more than 2**53 microseconds apart: float rounding decides the last second
+              (dt.datetime(1678, 1, 1, 0, 0, 0, 1, tzinfo=UTC), dt.datetime(2262, 1, 1, tzinfo=UTC)),
+              (dt.datetime(2262, 1, 1, tzinfo=UTC), dt.datetime(1678, 1, 1, 0, 0, 0, 1, tzinfo=UTC))]
+    other_zone = [(base, base.astimezone(_MinusThree()) + dt.timedelta(seconds=-7.5)), (base, None)]
+    for chosen in (pairs, other_zone):
+        jobs = [item(BackupJobId=f"j{i}", CreationDate=a, CompletionDate=b) for i, (a, b) in enumerate(chosen)]
+        frame = shape_jobs(jobs, schema.BACKUP_JOBS, "us-east-1", {})
+        assert str(frame["duration_seconds"].dtype) == "Int64"
+        assert [None if pd.isna(v) else v for v in frame["duration_seconds"]] == [_duration(j) for j in jobs]
+
+
+def test_line_breaks_are_removed_per_value_and_clean_text_is_kept_as_is():
+    messages = ['plain, "quoted" C:\\x', "two\r\nlines", None, "", "  \n  lead", "tab\tonly", "nul\x00 stays"]
+    frame = shape_jobs([item(BackupJobId=f"j{i}", StatusMessage=m) for i, m in enumerate(messages)],
+                       schema.BACKUP_JOBS, "us-east-1", {})
+    assert list(frame["status_message"]) == [one_line(m) for m in messages]
+    clean = ["a", None, "", "b, c"]
+    frame = shape_jobs([item(BackupJobId=f"j{i}", StatusMessage=m) for i, m in enumerate(clean)],
+                       schema.BACKUP_JOBS, "us-east-1", {})
+    assert list(frame["status_message"]) == clean
+
+
+def test_a_text_column_value_that_is_not_a_string_goes_through_one_line():
+    values = ["50.0", ["a\n", "b"], None]
+    frame = shape_jobs([item(BackupJobId=f"j{i}", PercentDone=v) for i, v in enumerate(values)],
+                       schema.BACKUP_JOBS, "us-east-1", {})
+    assert list(frame["percent_done"]) == [one_line(v) for v in values]
+
+
+def test_nested_fields_of_a_parent_that_is_not_a_mapping_are_null():
+    parents = ["text", ["BackupPlanId"], None, {}, 0, MappingProxyType({"BackupPlanId": "p", "DeleteAfterDays": 7}),
+               {"BackupPlanId": "q", "DeleteAfterDays": 8}, {"BackupPlanId": None}]
+    jobs = [item(BackupJobId=f"j{i}", CreatedBy=p, RecoveryPointLifecycle=p) for i, p in enumerate(parents)]
+    frame = shape_jobs(jobs, schema.BACKUP_JOBS, "us-east-1", {})
+
+    def member(parent, key):
+        return parent.get(key) if isinstance(parent, Mapping) else None
+    assert list(frame["backup_plan_id"]) == [member(p, "BackupPlanId") for p in parents]
+    assert [None if pd.isna(v) else v for v in frame["delete_after_days"]] == [member(p, "DeleteAfterDays")
+                                                                                 for p in parents]
+
+
+def test_account_names_per_account_and_for_a_job_without_account():
+    names = {"1": "one", "2": "", "": "nameless"}
+    jobs = [item(AccountId="1"), item(AccountId="2"), item(AccountId="3"), item(AccountId="1"), item(AccountId=None)]
+    assert list(shape_jobs(jobs, schema.BACKUP_JOBS, "us-east-1", names)["account_name"]) == [
+        "one", None, None, "one", None]
+    del jobs[0]["AccountId"]  # a missing AccountId is looked up as ""
+    assert list(shape_jobs(jobs, schema.BACKUP_JOBS, "us-east-1", names)["account_name"]) == [
+        "nameless", None, None, "one", None]
+
+
+def test_maps_are_compact_sorted_json():
+    options = [{"z": "é", "a": ["1", {"y": None, "b": True}]}, {}, None]
+    frame = shape_jobs([item(BackupJobId=f"j{i}", BackupOptions=o) for i, o in enumerate(options)],
+                       schema.BACKUP_JOBS, "us-east-1", {})
+    assert list(frame["backup_options"]) == [
+        None if o is None else json.dumps(o, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+        for o in options]

@@ -7,8 +7,8 @@ import pandas as pd
 
 from backup_report import catalog, schema
 from backup_report.schema import TIMESTAMP_FORMAT
-from backup_report.shape import shape_jobs
-from backup_report.write import SliceWriter, csv_text_frame, timestamp_text
+from backup_report.shape import shape_jobs, typed_frame
+from backup_report.write import CSV_OPTIONS, SliceWriter, csv_text_frame, timestamp_text, write_csv
 
 from .builders import UTC, catalog_partitions, objects, read_rows, s3_partitions, sdk_jobs
 
@@ -56,3 +56,63 @@ def test_a_slice_replaces_only_its_region_and_a_failed_slice_keeps_the_old_rows(
     assert catalog_partitions(session, report.database, table.name) == s3_partitions(session, report.bucket, table.name)
     assert ("2026-11-26", "RUNNING") not in catalog_partitions(session, report.database, table.name)
     assert len(added) == 2 and removed == []
+
+
+def _pandas_csv(frame, table) -> bytes:
+    """The definition of an object's bytes: pandas' to_csv of the text frame."""
+    options = {k: v for k, v in CSV_OPTIONS.items() if k != "encoding"}
+    return csv_text_frame(frame, table).to_csv(**options).encode("utf-8")
+
+
+#: Text the CSV escapes (which characters depends on the Python version), or nearly does.
+TRICKY = ["comma, here", "back\\slash\\", 'quote "q"', "nul\x00", "unit\x1fsep", "é ü 中 \u2028", "", None, "tab\tx",
+          "\\", ",", "'", "cr\ronly"]
+
+
+def _tricky_jobs(table, statuses):
+    jobs = []
+    for i, text in enumerate(TRICKY):
+        jobs.append({table.columns[0].source: f"id-{i}{text or ''}", "AccountId": "111122223333",
+                     table.status_field: statuses[i % len(statuses)], "StatusMessage": text, "ResourceArn": text,
+                     "SourceResourceArn": text, "ResourceType": text, "CreatedBy": {"BackupPlanId": text},
+                     "CreationDate": dt.datetime(2026, 11, 26, 1, i, 0, 1000 * i, tzinfo=UTC),
+                     "CompletionDate": None if i % 3 else dt.datetime(2026, 11, 26, 2, i, tzinfo=UTC),
+                     "BackupSizeInBytes": None if i % 4 == 1 else (-1) ** i * 2 ** (5 * i),
+                     "IsParent": None if i % 3 == 2 else i % 2 == 0, "BackupOptions": {"k": text}})
+    return jobs
+
+
+def test_objects_hold_what_pandas_writes_for_any_text(report):
+    session = report.session
+    for table in schema.JOB_TABLES:
+        jobs = _tricky_jobs(table, ["FAILED", "COMPLETED", None])
+        for name, frame in (("text", shape_jobs(jobs, table, "eu-west-1", {"111122223333": 'Prod, "EU" \\ main'})),
+                            # a list where text is expected: pandas prints it
+                            ("list", shape_jobs([dict(j, StatusMessage=["a, b"]) for j in jobs], table, "eu-west-1",
+                                                {}))):
+            writer = SliceWriter(session, report.bucket, f"{table.name}-{name}", table, "eu-west-1", DAY, "run1")
+            writer.write(frame)
+            written = objects(session, report.bucket, f"{table.name}-{name}/")
+            groups = dict(iter(frame.groupby("status")))
+            assert sorted(groups) == ["COMPLETED", "FAILED", "UNKNOWN"]
+            assert writer.counts == {status: len(rows) for status, rows in groups.items()}
+            assert len(written) == len(groups)
+            for key, body in written.items():
+                (status,) = [s for s in groups if f"/status={s}/" in key]
+                assert body == _pandas_csv(groups[status], table), (table.name, name, status)
+
+
+def test_ledger_frames_and_an_empty_snapshot_are_written_as_pandas_writes_them(report):
+    session = report.session
+    started = dt.datetime(2026, 11, 26, 5, 0, 0, 123456, tzinfo=UTC)
+    runs = typed_frame(schema.REPORT_RUNS.columns, {
+        c.name: {"string": ["r, 1", None, "e\\x"], "bigint": [1, None, -3], "boolean": [True, None, False],
+                 "timestamp": [started, None, started]}[c.type] for c in schema.REPORT_RUNS.columns})
+    write_csv(runs, schema.REPORT_RUNS, f"s3://{report.bucket}/runs.csv", session)
+    assert objects(session, report.bucket, "runs.csv")["runs.csv"] == _pandas_csv(runs, schema.REPORT_RUNS)
+    # no resource at all: the snapshot is the header alone (pandas itself fails on the empty timestamp column)
+    empty = typed_frame(schema.RESOURCES.columns, {c.name: [] for c in schema.RESOURCES.columns})
+    write_csv(empty, schema.RESOURCES, f"s3://{report.bucket}/empty.csv", session)
+    assert objects(session, report.bucket, "empty.csv")["empty.csv"] == (
+        ",".join(schema.RESOURCES.column_names) + "\n").encode()
+    assert list(timestamp_text(empty["captured_at"])) == []

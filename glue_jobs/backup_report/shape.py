@@ -1,10 +1,19 @@
-"""API list items -> a typed DataFrame in the column order of ``schema``."""
+"""API list items -> a typed DataFrame in the column order of ``schema``.
+
+Values are taken column by column (a list per field, each nested parent once) rather than
+item by item: the same values, in a fraction of the Python calls.
+"""
 from __future__ import annotations
 
+import datetime as dt
 import json
 import re
-from typing import Any, Callable, Dict, Iterable, List, Mapping, Optional
+from collections.abc import Mapping as AbcMapping
+from itertools import repeat
+from operator import attrgetter
+from typing import Any, Dict, Iterable, List, Mapping, Optional, Sequence
 
+import numpy as np
 import pandas as pd
 
 from .schema import Column, Table
@@ -22,6 +31,16 @@ PANDAS_DTYPES = {
     "timestamp": "datetime64[us, UTC]",  # one resolution whatever pandas infers
 }
 
+#: ``json.dumps(value, sort_keys=True, ensure_ascii=False, separators=(",", ":"))`` without
+#: building an encoder per value.
+_to_json = json.JSONEncoder(sort_keys=True, ensure_ascii=False, separators=(",", ":")).encode
+
+_NO_MEMBERS: Mapping[str, Any] = {}  # stands for a parent that is not a mapping: its members are None
+_TEXT_TYPES = {str, type(None)}
+_tzinfo = attrgetter("tzinfo")
+#: Below this many microseconds (2**53) float(n) is exact, so n / 1e6 rounds as timedelta.total_seconds does.
+_EXACT_MICROSECONDS = 2 ** 53
+
 
 def one_line(text: Optional[str]) -> Optional[str]:
     """Turn every whitespace run containing a line break into one space.
@@ -33,72 +52,168 @@ def one_line(text: Optional[str]) -> Optional[str]:
     return _LINE_BREAK_RUN.sub(" ", text)
 
 
-def _path_getter(path: str) -> Callable[[Mapping[str, Any]], Any]:
-    keys = path.split(".")
-    if len(keys) == 1:
-        key = keys[0]
-        return lambda item: item.get(key)
-
-    def get(item: Mapping[str, Any]) -> Any:
-        value: Any = item
-        for key in keys:
-            value = value.get(key) if isinstance(value, Mapping) else None
-        return value
-
-    return get
+def _one_line_all(values: List[Any]) -> List[Any]:
+    """``[one_line(v) for v in values]``, deciding for the whole list at once when it has no line break."""
+    if set(map(type, values)) <= _TEXT_TYPES:
+        text = "\x00".join(filter(None, values))
+        if "\n" not in text and "\r" not in text:
+            return values
+    return [one_line(v) for v in values]  # a break, or values one_line alone knows how to treat
 
 
-def _duration(item: Mapping[str, Any]) -> Optional[int]:
-    created, completed = item.get("CreationDate"), item.get("CompletionDate")
-    if created is None or completed is None:
-        return None
-    return int((completed - created).total_seconds())
+def _as_mappings(values: List[Any]) -> List[Any]:
+    """``values`` with each one that is not a mapping replaced by an empty one."""
+    kinds = set(map(type, values))
+    if kinds <= {dict}:
+        return values
+    if kinds <= {dict, type(None)}:
+        return [v or _NO_MEMBERS for v in values]
+    return [v if type(v) is dict or issubclass(type(v), AbcMapping) else _NO_MEMBERS for v in values]
 
 
-def _getter(column: Column, region: str, names: Mapping[str, str]) -> Callable[[Mapping[str, Any]], Any]:
-    source = column.source
-    if source == "derived:account_name":
-        return lambda item: names.get(item.get("AccountId", "")) or None
-    if source == "derived:region":
-        return lambda item: region
-    if source == "derived:duration_seconds":
-        return _duration
-    if source.startswith("json:"):
-        get = _path_getter(source[5:])
+class _Fields:
+    """The values of dotted field paths over ``items``, each path (and parent) taken once."""
 
-        def as_json(item: Mapping[str, Any]) -> Optional[str]:
-            value = get(item)
-            return None if value is None else json.dumps(value, sort_keys=True, ensure_ascii=False,
-                                                         separators=(",", ":"))
-        return as_json
-    if source.startswith("derived:"):
-        raise ValueError(f"column {column.name}: no getter for {source}")
-    return _path_getter(source)
+    def __init__(self, items: List[Mapping[str, Any]]):
+        self.items = items
+        self._values: Dict[str, List[Any]] = {}
+        self._parents: Dict[str, List[Any]] = {}
+        self._all_dicts: Dict[int, bool] = {}  # by id of a list of containers held in the above
+
+    def _members(self, containers: List[Any], key: str) -> List[Any]:
+        """``[c.get(key) for c in containers]``, without a Python-level loop when they are all dicts."""
+        all_dicts = self._all_dicts.get(id(containers))
+        if all_dicts is None:
+            all_dicts = self._all_dicts[id(containers)] = set(map(type, containers)) <= {dict}
+        if all_dicts:
+            return list(map(dict.get, containers, repeat(key)))
+        return [c.get(key) for c in containers]
+
+    def values(self, path: str) -> List[Any]:
+        """``item[k1][k2]...`` per item; None where a key is missing or a parent is not a mapping."""
+        values = self._values.get(path)
+        if values is None:
+            parent, _, key = path.rpartition(".")
+            values = self._values[path] = self._members(self._containers(parent), key)
+        return values
+
+    def _containers(self, path: str) -> List[Any]:
+        """The mappings at ``path`` (an empty one where there is none); "": the items."""
+        if not path:
+            return self.items  # a one-key path reads the item itself
+        containers = self._parents.get(path)
+        if containers is None:
+            parent, _, key = path.rpartition(".")
+            if parent:
+                values = self.values(path)
+            else:  # nested paths read only the items that are mappings (as ever)
+                items = self._parents[""] = self._parents.get("") or _as_mappings(self.items)
+                values = self.values(path) if items is self.items else self._members(items, key)
+            containers = self._parents[path] = _as_mappings(values)
+        return containers
 
 
-def typed_frame(columns: Iterable[Column], values: Dict[str, List[Any]]) -> pd.DataFrame:
+def _is_utc_fixed(values: List[Any]) -> bool:
+    """Whether every value is None or a datetime with a fixed-offset ``datetime.timezone``."""
+    if not set(map(type, values)) <= {dt.datetime, type(None)}:
+        return False
+    return all(type(tz) is dt.timezone for tz in set(map(_tzinfo, filter(None, values))))
+
+
+def _utc_microseconds(stamps: pd.Series) -> np.ndarray:
+    return stamps.dt.tz_localize(None).to_numpy(dtype="datetime64[us]").view(np.int64)
+
+
+def _durations(created: List[Any], completed: List[Any], created_stamps: pd.Series,
+               completed_stamps: pd.Series) -> pd.Series:
+    """``int((completed - created).total_seconds())`` per row, None when either is missing."""
+    if not (_is_utc_fixed(created) and _is_utc_fixed(completed)):
+        return pd.Series([None if a is None or b is None else int((b - a).total_seconds())
+                          for a, b in zip(created, completed)], dtype="Int64")
+    # aware datetimes with fixed offsets: their difference is that of their UTC instants
+    missing = (created_stamps.isna() | completed_stamps.isna()).to_numpy()
+    micros = np.where(missing, 0, _utc_microseconds(completed_stamps) - _utc_microseconds(created_stamps))
+    seconds = np.trunc(micros / 1e6).astype(np.int64)  # total_seconds() is n / 10**6, then int() truncates
+    for i in np.flatnonzero(np.abs(micros) >= _EXACT_MICROSECONDS).tolist():  # centuries apart: as Python does
+        seconds[i] = int(int(micros[i]) / 10 ** 6)
+    return pd.Series(pd.arrays.IntegerArray(seconds, missing))
+
+
+def _objects(values: List[Any]) -> pd.Series:
+    """``pd.Series(values, dtype="object")``: the same values, several times faster with pandas 2."""
+    return pd.Series(np.fromiter(values, dtype=object, count=len(values)), dtype="object", copy=False)
+
+
+def _typed(type_: str, raw: Any) -> pd.Series:
+    if type_ == "string":
+        return _objects(_one_line_all(raw if isinstance(raw, list) else list(raw)))
+    if type_ == "timestamp":
+        return pd.to_datetime(_objects(raw if isinstance(raw, list) else list(raw)), utc=True).astype(
+            PANDAS_DTYPES["timestamp"])
+    return pd.Series(raw, dtype=PANDAS_DTYPES[type_])
+
+
+def typed_frame(columns: Iterable[Column], values: Dict[str, Sequence[Any]]) -> pd.DataFrame:
     """A DataFrame of ``values`` with each column cast to the dtype of its Athena type."""
-    data = {}
-    for column in columns:
-        raw = values[column.name]
-        if column.type == "string":
-            data[column.name] = pd.Series([one_line(v) for v in raw], dtype="object")
-        elif column.type == "timestamp":
-            data[column.name] = pd.to_datetime(pd.Series(raw, dtype="object"), utc=True).astype(
-                PANDAS_DTYPES["timestamp"])
-        else:
-            data[column.name] = pd.Series(raw, dtype=PANDAS_DTYPES[column.type])
-    return pd.DataFrame(data)
+    # copy=False: the Series are new; pandas would copy each into consolidated blocks
+    return pd.DataFrame({column.name: _typed(column.type, values[column.name]) for column in columns}, copy=False)
+
+
+def _account_names(fields: _Fields, names: Mapping[str, str]) -> List[Any]:
+    """``names.get(item.get("AccountId", "")) or None`` per item, looked up once per account."""
+    accounts = fields.values("AccountId")
+    try:
+        distinct = set(accounts)
+    except TypeError:
+        distinct = {None}
+    if None in distinct:  # a missing AccountId reads as "" (and a None one as None): per item
+        return [names.get(item.get("AccountId", "")) or None for item in fields.items]
+    lookup = {account: names.get(account) or None for account in distinct}
+    return [lookup[account] for account in accounts]
+
+
+def _check_sources(table: Table) -> None:
+    for column in table.columns:
+        source = column.source
+        if source.startswith("derived:") and source not in (
+                "derived:account_name", "derived:region", "derived:duration_seconds"):
+            raise ValueError(f"column {column.name}: no getter for {source}")
 
 
 def shape_jobs(items: List[Mapping[str, Any]], table: Table, region: str,
                names: Mapping[str, str]) -> pd.DataFrame:
     """Rows of ``table`` for ``items`` listed in ``region``, plus the ``status`` partition column."""
-    getters = {c.name: _getter(c, region, names) for c in table.columns}
-    values = {name: [get(item) for item in items] for name, get in getters.items()}
-    frame = typed_frame(table.columns, values)
-    # A job without a state would otherwise vanish when rows are grouped by status.
-    frame["status"] = pd.Series([item.get(table.status_field) or UNKNOWN_STATUS for item in items],
-                                dtype="object")
-    return frame
+    _check_sources(table)
+    fields = _Fields(items)
+    stamps: Dict[str, pd.Series] = {}  # timestamp columns by source, for the duration
 
+    def stamps_of(path: str) -> pd.Series:
+        if path not in stamps:
+            stamps[path] = _typed("timestamp", fields.values(path))
+        return stamps[path]
+
+    data: Dict[str, Any] = {}
+    for column in table.columns:
+        source = column.source
+        if source == "derived:account_name":
+            raw: Any = _account_names(fields, names)
+        elif source == "derived:region":
+            raw = [region] * len(items)
+        elif source == "derived:duration_seconds":
+            data[column.name] = _durations(fields.values("CreationDate"), fields.values("CompletionDate"),
+                                           stamps_of("CreationDate"), stamps_of("CompletionDate"))
+            continue
+        elif source.startswith("json:"):
+            raw = [None if v is None else _to_json(v) for v in fields.values(source[5:])]
+        elif column.type == "timestamp":
+            data[column.name] = stamps_of(source)
+            continue
+        else:
+            raw = fields.values(source)
+        data[column.name] = _typed(column.type, raw)
+    statuses = fields.values(table.status_field)
+    if not all(statuses):
+        # a job without a state would otherwise vanish when rows are grouped by status
+        statuses = [status or UNKNOWN_STATUS for status in statuses]
+    data["status"] = _objects(statuses)
+    return pd.DataFrame(data, copy=False)
