@@ -34,6 +34,11 @@ CHUNK_ROWS = 20_000
 MAX_PARALLEL_LANES = 2
 #: Listing processes at most, each one lane at a time (when more than one CPU is present).
 MAX_PROCESSES = 4
+#: How long a thread may hold the GIL while another waits (Python's default: 5 ms). A listing
+#: thread reads a page in many socket reads (one per TLS record on AWS) and waits for the GIL
+#: after each one while the shaping thread computes: with 5 ms the paced benchmark took 25.7 s,
+#: with 1 ms 18.7 s, the same CPU (docs/performance.md).
+GIL_SWITCH_INTERVAL = 0.001
 
 # One log line per slice, so that an on-call engineer reads what each number counts and
 # every failed or skipped slice is an ERROR line of its own (docs/operations.md#logs).
@@ -367,6 +372,7 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     succeeded, ERROR (stderr) after the error's own ``backup-report: error: ...`` line.
     """
     started = time.monotonic()
+    sys.setswitchinterval(GIL_SWITCH_INTERVAL)  # inherited by the listing processes
     configure_logging()
     argv = list(sys.argv[1:] if argv is None else argv)
     run_id, target, results = "", "", []  # type: str, str, List[SliceResult]
