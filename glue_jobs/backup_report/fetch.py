@@ -13,6 +13,7 @@ import datetime as dt
 import json
 import logging
 import queue
+import re
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
@@ -137,9 +138,10 @@ def _float(value: Any) -> float:
     return value if type(value) is float else float(value)
 
 
-def _converter(shape: Any, timestamp: Callable[[Any], Any]) -> Converter:
+def _converter(shape: Any, timestamp: Callable[[Any], Any], nulls: bool = True) -> Converter:
     """What botocore's rest-json parser does to a JSON value of ``shape``; None: nothing.
 
+    ``nulls=False``: for a body without any JSON null, so no null has to be looked for.
     Raises _Unsupported for the shapes whose handling is not reproduced here (renamed or
     non-body members, unions, documents, blobs, JSON-value strings).
     """
@@ -152,14 +154,13 @@ def _converter(shape: Any, timestamp: Callable[[Any], Any]) -> Converter:
             serialization = member.serialization
             if serialization.get("name", name) != name or serialization.get("location"):
                 raise _Unsupported(f"{shape.name}.{name}")
-            members[name] = member.type_name if member.type_name in _SCALARS else _converter(member, timestamp)
-        return _structure(members, timestamp)
+            members[name] = (member.type_name if member.type_name in _SCALARS
+                             else _converter(member, timestamp, nulls))
+        return _structure(members, timestamp, nulls)
     if kind == "list":
-        item = _converter(shape.member, timestamp)
-        return _list(item)
+        return _list(_converter(shape.member, timestamp, nulls), nulls)
     if kind == "map":
-        key, value = _converter(shape.key, timestamp), _converter(shape.value, timestamp)
-        return _map(key, value)
+        return _map(_converter(shape.key, timestamp, nulls), _converter(shape.value, timestamp, nulls))
     if kind == "timestamp":
         return timestamp
     if kind in ("integer", "long"):
@@ -179,22 +180,30 @@ def _converter(shape: Any, timestamp: Callable[[Any], Any]) -> Converter:
 _SCALARS = ("timestamp", "integer", "long", "float", "double", "boolean")
 
 
-def _structure(members: Dict[str, Any], timestamp: Callable[[Any], Any]) -> Callable[[Any], Any]:
+def _structure(members: Dict[str, Any], timestamp: Callable[[Any], Any], nulls: bool) -> Callable[[Any], Any]:
     """A structure's converter; ``members``: name -> scalar type name, converter or None."""
     known = frozenset(members)
     by_type = {kind: tuple(n for n, m in members.items() if m == kind or (kind == "integer" and m == "long")
                            or (kind == "float" and m == "double")) for kind in ("integer", "float", "boolean")}
     stamps = tuple(n for n, m in members.items() if m == "timestamp")
     integers, floats, booleans = by_type["integer"], by_type["float"], by_type["boolean"]
-    others = tuple((n, m) for n, m in members.items() if callable(m))
-    if timestamp is parse_api_timestamp:  # the job's parser, in line for epoch seconds
-        def stamp(raw: Any, _from=dt.datetime.fromtimestamp, _utc=dt.timezone.utc) -> Any:
-            return _from(raw, _utc) if type(raw) is float or type(raw) is int else timestamp(raw)
+    nested = [(n, m) for n, m in members.items() if callable(m)]
+    # members that are structures of strings only (CreatedBy): checked here, without a call,
+    # and left as they are when they hold only modelled (and non-null) members
+    plain = tuple((n, m.plain, m) for n, m in nested if getattr(m, "plain", None) is not None)
+    others = tuple((n, m) for n, m in nested if getattr(m, "plain", None) is None)
+    if timestamp is parse_api_timestamp:
+        # what the job's parser does with epoch seconds; a string raises TypeError
+        epoch: Callable[[Any, Any], Any] = dt.datetime.fromtimestamp
     else:
-        stamp = timestamp
+        def epoch(raw: Any, _utc: Any) -> Any:
+            return timestamp(raw)
 
-    def convert(value: Any) -> Any:
-        if type(value) is not dict:
+    # reading a member's value is mostly a cache miss (a page's objects outgrow the caches):
+    # only the values to convert are read, and the others only when the page may hold a null
+    def convert(value: Any, _type=type, _dict=dict, _int=int, _float=float, _bool=bool,
+                _utc=dt.timezone.utc) -> Any:
+        if _type(value) is not _dict:
             raise _Unsupported("not an object")
         if not known.issuperset(value):  # botocore keeps only the modelled members
             value = {k: v for k, v in value.items() if k in known}
@@ -202,34 +211,55 @@ def _structure(members: Dict[str, Any], timestamp: Callable[[Any], Any]) -> Call
         for name in stamps:
             raw = get(name)
             if raw is not None:
-                value[name] = stamp(raw)
+                try:
+                    value[name] = epoch(raw, _utc)
+                except TypeError:
+                    value[name] = timestamp(raw)
         for name in integers:
             raw = get(name)
-            if raw is not None and type(raw) is not int:
-                value[name] = int(raw)
+            if raw is not None and _type(raw) is not _int:
+                value[name] = _int(raw)
         for name in floats:
             raw = get(name)
-            if raw is not None and type(raw) is not float:
-                value[name] = float(raw)
+            if raw is not None and _type(raw) is not _float:
+                value[name] = _float(raw)
         for name in booleans:
             raw = get(name)
-            if raw is not None and type(raw) is not bool:
+            if raw is not None and _type(raw) is not _bool:
                 value[name] = _boolean(raw)
+        if nulls:
+            for name, keys, member in plain:
+                raw = get(name)
+                if raw is not None and (_type(raw) is not _dict or not keys.issuperset(raw)
+                                        or None in raw.values()):
+                    value[name] = member(raw)
+        else:
+            for name, keys, member in plain:
+                raw = get(name)
+                if raw is not None and (_type(raw) is not _dict or not keys.issuperset(raw)):
+                    value[name] = member(raw)
         for name, member in others:
             raw = get(name)
             if raw is not None:
                 value[name] = member(raw)
-        if None in value.values():  # and drops those that are null
+        if nulls and None in value.values():  # and drops those that are null
             value = {k: v for k, v in value.items() if v is not None}
         return value
+
+    if not (stamps or integers or floats or booleans or nested):
+        convert.plain = known  # type: ignore[attr-defined]
     return convert
 
 
-def _list(item: Converter) -> Callable[[Any], Any]:
+def _list(item: Converter, nulls: bool) -> Callable[[Any], Any]:
     def convert(value: Any) -> Any:
         if type(value) is not list:
             raise _Unsupported("not an array")
-        return value if item is None else [None if v is None else item(v) for v in value]
+        if item is None:
+            return value
+        if nulls and None in value:  # botocore keeps null items
+            return [None if v is None else item(v) for v in value]
+        return list(map(item, value))
     return convert
 
 
@@ -239,9 +269,15 @@ def _map(key: Converter, item: Converter) -> Callable[[Any], Any]:
             raise _Unsupported("not an object")
         if key is None and item is None:
             return value
-        return {(k if key is None else key(k)): (v if item is None or v is None else item(v))
-                for k, v in value.items()}
+        # botocore converts a null value too: int(None) fails (botocore then raises), a
+        # boolean's is False, a structure's is null (``_structure`` leaves that to botocore)
+        return {(k if key is None else key(k)): (v if item is None else item(v)) for k, v in value.items()}
     return convert
+
+
+#: Finds a JSON null (or the word in a string): a page without is converted without looking
+#: for nulls (a regular expression scans the bytes faster than ``in``).
+_NULL = re.compile(rb"null")
 
 
 class FastPageParser:
@@ -257,29 +293,32 @@ class FastPageParser:
 
     def __init__(self, service_model: Any, operations: Sequence[str],
                  timestamp: Callable[[Any], Any] = parse_api_timestamp):
-        self.converters: Dict[str, Callable[[Any], Any]] = {}
+        #: operation -> (converter for a body with nulls, converter for a body without)
+        self.converters: Dict[str, Tuple[Callable[[Any], Any], Callable[[Any], Any]]] = {}
         for name in operations:
             output = service_model.operation_model(name).output_shape
             if output is None or "payload" in output.serialization:
                 continue
             try:
-                convert = _converter(output, timestamp)
+                convert: Any = tuple(_converter(output, timestamp, nulls) for nulls in (True, False))
             except _Unsupported as why:
                 log.debug("%s pages are parsed by botocore: %s", name, why)
                 continue
-            if convert is not None:
+            if convert[0] is not None:
                 self.converters[name] = convert
         self.fast = 0
         self.fallback = 0
 
     def parse(self, operation: str, body: bytes) -> Optional[dict]:
         """The parsed page, or None when botocore must parse it."""
-        convert = self.converters.get(operation)
-        if convert is None:
+        converters = self.converters.get(operation)
+        if converters is None:
             return None
         try:
-            return convert(json.loads(body))
-        except (_Unsupported, ValueError, TypeError, AttributeError):
+            page = json.loads(body.decode("utf-8"))  # as botocore decodes it: no BOM, no lone surrogates
+            with_nulls, without_nulls = converters
+            return (with_nulls if _NULL.search(body) else without_nulls)(page)
+        except (_Unsupported, ValueError, TypeError, AttributeError, OverflowError, OSError):
             self.fallback += 1
             return None
 
