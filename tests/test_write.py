@@ -4,6 +4,7 @@ from __future__ import annotations
 import datetime as dt
 
 import pandas as pd
+import pytest
 
 from backup_report import catalog, schema
 from backup_report.schema import TIMESTAMP_FORMAT
@@ -116,3 +117,15 @@ def test_ledger_frames_and_an_empty_snapshot_are_written_as_pandas_writes_them(r
     assert objects(session, report.bucket, "empty.csv")["empty.csv"] == (
         ",".join(schema.RESOURCES.column_names) + "\n").encode()
     assert list(timestamp_text(empty["captured_at"])) == []
+
+
+def test_a_frame_too_large_to_build_in_memory_is_streamed_with_the_same_bytes(report, monkeypatch):
+    from backup_report import write
+    session = report.session
+    frame = shape_jobs(_tricky_jobs(schema.BACKUP_JOBS, ["FAILED", "COMPLETED"]), schema.BACKUP_JOBS, "eu-west-1", {})
+    write_csv(frame, schema.BACKUP_JOBS, f"s3://{report.bucket}/built.csv", session)
+    monkeypatch.setattr(write, "MAX_ROWS_IN_MEMORY", len(frame) - 1)
+    monkeypatch.setattr(write, "_csv_lines", lambda *_: pytest.fail("built in memory"))
+    write_csv(frame, schema.BACKUP_JOBS, f"s3://{report.bucket}/streamed.csv", session)
+    written = objects(session, report.bucket, "")
+    assert written["streamed.csv"] == written["built.csv"] == _pandas_csv(frame, schema.BACKUP_JOBS)

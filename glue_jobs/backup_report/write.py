@@ -162,6 +162,11 @@ def _csv_body(table: Table, lines: List[str]) -> bytes:
     return text.encode(CSV_OPTIONS["encoding"])
 
 
+#: Larger frames (an alerts ledger day of many announcements; never a job slice's chunk) are
+#: written by pandas, which streams the text in parts, rather than built whole in memory.
+MAX_ROWS_IN_MEMORY = 50_000
+
+
 def _put(body: bytes, path: str, session: boto3.Session) -> None:
     try:
         wr.s3.upload(local_file=io.BytesIO(body), path=path, use_threads=False, boto3_session=session)
@@ -175,7 +180,7 @@ def write_csv(frame: pd.DataFrame, table: Table, path: str, session: boto3.Sessi
     The text is built here column by column, byte for byte what pandas' ``to_csv`` writes,
     and uploaded with awswrangler; frames with values only pandas formats go through it.
     """
-    lines = _csv_lines(frame, table)
+    lines = _csv_lines(frame, table) if len(frame) <= MAX_ROWS_IN_MEMORY else None
     if lines is not None:
         _put(_csv_body(table, lines), path, session)
         return
