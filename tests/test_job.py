@@ -2,10 +2,16 @@
 from __future__ import annotations
 
 import datetime as dt
+import threading
 
-from backup_report import catalog, schema
+import awswrangler as wr
+from awswrangler import _utils
+
+from backup_report import aws, catalog, schema
 from backup_report.arguments import parse_arguments
 from backup_report.job import run_slice
+from backup_report.shape import shape_jobs
+from backup_report.write import write_csv
 
 from .builders import UTC, objects, read_rows, sdk_jobs
 
@@ -50,3 +56,24 @@ def test_a_job_repeated_across_pages_is_written_once(report):
     assert result.succeeded and result.counts == {"COMPLETED": 1, "RUNNING": 1, "FAILED": 1}
     assert sorted(r["backup_job_id"] for r in read_rows(report.session, report.bucket, "backup_jobs")) == \
         ["j0", "j1", "j2"]
+
+
+def test_the_job_session_hands_out_one_client_of_each_to_awswrangler_and_every_thread(report):
+    session = aws.job_session()
+    s3 = session.client("s3")
+    assert _utils.client("s3", session=session) is s3  # what awswrangler asks for on every call
+    assert s3.meta.config.retries == {"mode": "standard", "total_max_attempts": aws.MAX_RETRIES + 1}
+    assert session.client("s3", region_name="us-west-2") is not s3
+    assert session.client("s3", aws_access_key_id="other", aws_secret_access_key="other") is not s3
+    got = []
+    threads = [threading.Thread(target=lambda: got.append(session.client("glue"))) for _ in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert len(got) == 8 and all(client is got[0] for client in got)
+    # and awswrangler works through it: an object written, read back, listed
+    frame = shape_jobs(sdk_jobs("COMPLETED"), schema.BACKUP_JOBS, "eu-west-1", {})
+    write_csv(frame, schema.BACKUP_JOBS, f"s3://{report.bucket}/one.csv", session)
+    assert wr.s3.list_objects(f"s3://{report.bucket}/", boto3_session=session) == [f"s3://{report.bucket}/one.csv"]
+    assert objects(session, report.bucket, "one.csv")["one.csv"].startswith(b"backup_job_id,")

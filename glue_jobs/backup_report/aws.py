@@ -6,7 +6,7 @@ import logging
 import os
 import re
 import threading
-from typing import Optional, Tuple
+from typing import Any, Dict, Optional, Tuple
 
 import boto3
 import botocore.session
@@ -89,9 +89,43 @@ def _record_calls(session: boto3.Session, principal: str) -> None:
     session.events.register("before-call", handler)
 
 
+class JobSession(boto3.Session):
+    """A session that hands out one client per service, region and endpoint, to all its threads.
+
+    awswrangler asks its session for a new client on every call: each costs milliseconds of
+    CPU and opens its own connections (a TLS handshake per S3 object written), and creating
+    clients from one session on several threads is not safe. Clients are thread-safe, so
+    each is created once, under a lock, with the job's retry configuration (``botocore_config``)
+    merged over the caller's. A client asked for with other credentials or an API version
+    is a new one, as with any session.
+    """
+
+    def __init__(self, **kwargs: Any):
+        super().__init__(**kwargs)
+        self._clients: Dict[Tuple, Any] = {}
+        self._clients_lock = threading.Lock()
+
+    def client(self, service_name: str, region_name: Optional[str] = None, api_version: Optional[str] = None,
+               use_ssl: bool = True, verify: Any = None, endpoint_url: Optional[str] = None,
+               config: Optional[Config] = None, **credentials: Any):
+        if api_version or any(credentials.values()):
+            return super().client(service_name, region_name=region_name, api_version=api_version,
+                                  use_ssl=use_ssl, verify=verify, endpoint_url=endpoint_url, config=config,
+                                  **credentials)
+        key = (service_name, region_name or self.region_name, endpoint_url, use_ssl, verify)
+        with self._clients_lock:
+            client = self._clients.get(key)
+            if client is None:
+                merged = botocore_config() if config is None else config.merge(botocore_config())
+                client = self._clients[key] = super().client(
+                    service_name, region_name=region_name, use_ssl=use_ssl, verify=verify,
+                    endpoint_url=endpoint_url, config=merged)
+        return client
+
+
 def job_session() -> boto3.Session:
-    """The job's own session (its Glue role): S3, Glue, STS."""
-    session = boto3.Session()
+    """The job's own session (its Glue role): S3, Glue, STS; one client of each (``JobSession``)."""
+    session = JobSession()
     if not session.region_name:
         raise ConfigurationError(
             "No AWS region is configured for the job: set AWS_DEFAULT_REGION (boto3 does not read "
