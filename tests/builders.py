@@ -11,7 +11,9 @@ import importlib.util
 import io
 import json
 import os
+import random
 import re
+import socket
 import sys
 import threading
 import uuid
@@ -427,3 +429,24 @@ def build_history(emulator, aws_env: Mapping[str, str], run_job: Callable) -> Di
     rows = [x for x in rows if covered.get((x["job_type"], x["region"], x["report_date"]))]
     assert {x["status"] for x in rows if x["job_type"] == "backup"} == set(synthetic.STATES["backup"])
     return {"database": database, "rows": rows, "names": names, "inventory": inventory, "bucket": bucket}
+
+
+def free_port_pair() -> int:
+    """A port such that it and the next one are free, for ``backup-report local up --port``
+    (moto on it, the emulator on the next). Taken below the kernel's ephemeral range, where
+    no client connection (another test's, moto's) can take the second one meanwhile."""
+    try:
+        with open("/proc/sys/net/ipv4/ip_local_port_range") as f:
+            ephemeral = int(f.read().split()[0])
+    except (OSError, ValueError, IndexError):
+        ephemeral = 32768
+    for _ in range(200):
+        port = random.randrange(20000, max(20002, ephemeral - 2))
+        try:
+            for candidate in (port, port + 1):
+                with socket.socket() as sock:
+                    sock.bind(("127.0.0.1", candidate))
+            return port
+        except OSError:
+            continue
+    raise RuntimeError("no two consecutive free ports below the ephemeral range")

@@ -17,25 +17,9 @@ import boto3
 import pytest
 
 from backup_report import cli
-from backup_report.local.stack import free_port
 from backup_report.queries import find_query
 
-from .builders import TODAY
-
-
-def _two_free_ports() -> int:
-    for _ in range(50):
-        port = free_port()
-        if port < 65535:
-            try:
-                import socket
-
-                with socket.socket() as sock:
-                    sock.bind(("127.0.0.1", port + 1))
-                return port
-            except OSError:
-                continue
-    raise RuntimeError("no two consecutive free ports")
+from .builders import TODAY, free_port_pair
 
 
 def _clean_env() -> Dict[str, str]:
@@ -126,7 +110,7 @@ def test_queries_exits_non_zero_when_it_finds_none(tmp_path, monkeypatch, capsys
 
 
 def test_local_up_keeps_a_local_aws_that_the_printed_commands_use(tmp_path):
-    port = _two_free_ports()
+    port = free_port_pair()
     proc = subprocess.Popen([sys.executable, "-m", "backup_report.cli", "local", "up", "--demo-org", "--days", "2",
                              "--port", str(port)], env=_clean_env(), stdout=subprocess.PIPE,
                             stderr=subprocess.STDOUT, text=True, cwd=str(tmp_path))

@@ -26,7 +26,7 @@ from typing import Dict, List
 
 import pytest
 
-from .builders import ROOT
+from .builders import ROOT, free_port_pair
 
 pytestmark = pytest.mark.skipif(sys.version_info < (3, 11), reason=(
     "the clean install resolves scripts/constraints-dev.txt, pinned for the default interpreter (3.11); "
@@ -91,9 +91,7 @@ def test_queries_lists_the_shipped_queries(installed, tmp_path):
 
 
 def test_query_local_against_the_local_aws_it_starts(installed, tmp_path):
-    from backup_report.local.stack import free_port
-
-    port = free_port()
+    port = free_port_pair()
     proc = subprocess.Popen([str(installed / "backup-report"), "local", "up", "--demo-org", "--days", "1", "--port",
                              str(port)], cwd=str(tmp_path), env=_env(), stdout=subprocess.PIPE,
                             stderr=subprocess.STDOUT, text=True)
