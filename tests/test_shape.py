@@ -7,8 +7,9 @@ from types import MappingProxyType
 from typing import Mapping
 
 import pandas as pd
+import pytest
 
-from backup_report import schema
+from backup_report import schema, shape
 from backup_report.shape import one_line, shape_jobs
 
 UTC = dt.timezone.utc
@@ -176,3 +177,77 @@ def test_maps_are_compact_sorted_json():
     assert list(frame["backup_options"]) == [
         None if o is None else json.dumps(o, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
         for o in options]
+
+
+def _jobs_of_every_kind():
+    """Jobs with missing, None and odd-typed fields, nested parents of every kind, line breaks."""
+    created = dt.datetime(2026, 11, 26, 10, 0, tzinfo=UTC)
+    parents = [{"BackupPlanId": "p", "BackupRuleName": "r\nx", "DeleteAfterDays": 7, "Other": 1}, None, {},
+               {"BackupPlanId": None}, "text", ["BackupPlanId"], 0,
+               MappingProxyType({"BackupPlanId": "q", "OptInToArchiveForSupportedResources": True})]
+    jobs = []
+    for i, parent in enumerate(parents * 3):
+        job = item(BackupJobId=f"j{i}", CreatedBy=parent, RecoveryPointLifecycle=parent,
+                   CompletionDate=None if i % 4 else created + dt.timedelta(seconds=i),
+                   StatusMessage=["ok", None, "", "two\r\n lines", "a\nb\n\nc"][i % 5],
+                   BackupOptions=None if i % 3 else {"b": "é", "a": [i]})
+        if i % 2:
+            del job["AccountId"]
+        if i % 5 == 1:
+            del job["CreatedBy"]
+        jobs.append(job)
+    return jobs
+
+
+def _frames_equal(a, b):
+    assert list(a.columns) == list(b.columns) and list(a.dtypes) == list(b.dtypes)
+    for name in a.columns:
+        assert [repr(v) for v in a[name]] == [repr(v) for v in b[name]], name
+
+
+def test_fields_taken_row_by_row_equal_fields_taken_one_by_one(monkeypatch):
+    jobs = _jobs_of_every_kind()
+    for table in schema.JOB_TABLES:
+        paths = shape._paths(table)
+        assert "AccountId" in paths and table.status_field in paths
+        for chosen in (jobs, jobs[:1], [j for j in jobs if j.get("CreatedBy") is None]):
+            rows, one_by_one = shape._Fields(chosen, paths), shape._Fields(chosen)
+            for path in paths + ["CreatedBy", "Missing.Member", "BackupJobId"]:
+                assert rows.values(path) == one_by_one.values(path), path
+        rows = shape.shape_jobs(jobs, table, "us-east-1", {"111122223333": "prod"})
+        with monkeypatch.context() as patch:
+            patch.setattr(shape, "_paths", lambda _table: [])  # every field taken when asked for
+            one_by_one = shape.shape_jobs(jobs, table, "us-east-1", {"111122223333": "prod"})
+        _frames_equal(rows, one_by_one)
+
+
+def test_items_that_are_not_all_dicts_are_read_as_before():
+    jobs = _jobs_of_every_kind()
+    mixed = jobs[:3] + [MappingProxyType(jobs[3])] + jobs[4:]
+    paths = shape._paths(schema.BACKUP_JOBS)
+    rows, one_by_one = shape._Fields(mixed, paths), shape._Fields(mixed)
+    for path in paths:
+        assert rows.values(path) == one_by_one.values(path), path
+    frame = shape.shape_jobs(mixed, schema.BACKUP_JOBS, "us-east-1", {})
+    _frames_equal(frame, shape.shape_jobs(jobs, schema.BACKUP_JOBS, "us-east-1", {}))
+
+
+class _Text(str):
+    pass
+
+
+def test_a_text_column_is_one_line_per_value_whatever_it_holds():
+    lists = [[], [None], [""], ["a"], ["a\nb"], ["\r"], [None, "", "x", "y\n", "", "z\r\nw", None, "\n\n", "v"],
+             ["ok"] * 50 + ["line\nbreak"] + ["", None] * 20 + ["\r\n", "é\n", "end"],
+             ["a", 0], [0, None], ["a", False], [[], "a"], ["a", ["b\n"]], [{}, None], ["a", 1.5],
+             [_Text("x"), _Text("y\nz"), _Text("")], ["nul\x00", "\x00\n"]]
+    for values in lists:
+        try:
+            expected = [shape.one_line(v) for v in values]
+        except TypeError:
+            with pytest.raises(TypeError):
+                shape._one_line_all(values)
+            continue
+        got = shape._one_line_all(values)
+        assert [type(v) for v in got] == [type(v) for v in expected] and got == expected, values
+        assert all(g is v for g, v, e in zip(got, values, expected) if e is v)  # unchanged values are kept
