@@ -195,6 +195,41 @@ def test_the_fast_parser_gives_botocores_timestamps():
     assert fast.fallback == 0
 
 
+def _sample(shape, variant: int, depth: int = 0):
+    """A JSON value of ``shape`` holding every member: native types (variant 0), types botocore
+    converts (1), every other member null (2)."""
+    kind = shape.type_name
+    if kind == "structure":
+        value = {"NotModelled": {"x": 1}} if variant else {}
+        for i, (name, member) in enumerate(sorted(shape.members.items())):
+            value[name] = None if variant == 2 and depth and (i + depth) % 2 else _sample(member, variant, depth + 1)
+        return value
+    if kind == "list":
+        return [_sample(shape.member, variant, depth + 1), _sample(shape.member, variant, depth + 2),
+                _sample(shape.member, 0, depth + 1)]
+    if kind == "map":
+        return {"k": _sample(shape.value, variant, depth + 1), "l": _sample(shape.value, 0, depth + 1)}
+    converted = variant == 1
+    return {"string": "s\nnull", "timestamp": "2026-11-26T01:02:03.5Z" if converted else 1795651200.25 + depth,
+            "integer": "7" if converted else 7, "long": 8.0 if converted else 2 ** 40,
+            "float": 2 if converted else 1.5, "double": "2.5" if converted else 2.5,
+            "boolean": "true" if converted else False}[kind]
+
+
+def test_every_structure_of_the_listings_converts_as_botocore_does():
+    client = offline_client()
+    operations = [client.meta.method_to_api_mapping[t.operation] for t in schema.JOB_TABLES]
+    fast = fetch.FastPageParser(client.meta.service_model, operations)
+    for name in operations:
+        output = client.meta.service_model.operation_model(name).output_shape
+        for variant in (0, 1, 2):
+            body = json.dumps(_sample(output, variant)).encode()
+            expected = botocore_parse(client, name, body)
+            assert exact(fast.parse(name, body)) == exact(expected), (name, variant)
+            assert len(str(expected)) > 1000  # every member of the jobs was there
+    assert fast.fallback == 0
+
+
 def test_what_botocore_fails_on_or_decodes_otherwise_is_left_to_it():
     client = offline_client()
     fast = fetch.FastPageParser(client.meta.service_model, ["ListBackupJobs", "ListCopyJobs"])
@@ -202,13 +237,16 @@ def test_what_botocore_fails_on_or_decodes_otherwise_is_left_to_it():
             ("ListBackupJobs", b"not json"),
             ("ListBackupJobs", b'{"BackupJobs": [{"CreatedBy": "not an object"}]}'),
             ("ListBackupJobs", b'{"BackupJobs": [{"CreationDate": [1]}]}'),
+            ("ListBackupJobs", b'{"BackupJobs": [{"BackupOptions": ["a list"]}]}'),
+            ("ListBackupJobs", b'{"BackupJobs": [{"RecoveryPointLifecycle": [1]}]}'),
+            ("ListBackupJobs", b'{"BackupJobs": [{"BytesTransferred": [1]}], "x": null}'),
             ("ListBackupJobs", b'{"BackupJobs": [{"CreationDate": 1e300}]}'),
             ("ListBackupJobs", b'\xef\xbb\xbf{"BackupJobs": []}'),  # botocore: no members
             ("ListCopyJobs", b'{"CopyJobs": [{"ChildJobsInState": {"CREATED": null}}]}')]  # botocore: int(None)
     for operation, body in left:
         assert fast.parse(operation, body) is None, body
     assert fast.fallback == len(left)
-    assert botocore_parse(client, "ListBackupJobs", left[5][1]) == {}
+    assert botocore_parse(client, "ListBackupJobs", left[8][1]) == {}
     assert fast.parse("ListProtectedResources", b"{}") is None
 
 

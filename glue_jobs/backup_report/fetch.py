@@ -181,72 +181,65 @@ _SCALARS = ("timestamp", "integer", "long", "float", "double", "boolean")
 
 
 def _structure(members: Dict[str, Any], timestamp: Callable[[Any], Any], nulls: bool) -> Callable[[Any], Any]:
-    """A structure's converter; ``members``: name -> scalar type name, converter or None."""
+    """A structure's converter; ``members``: name -> scalar type name, converter or None.
+
+    Its code is written for the structure's members (the per-job hot path: no loop, no call
+    for a member whose value stays as it is), in the order timestamps, integers, floats,
+    booleans, structures of strings, other members, then nulls.
+    """
     known = frozenset(members)
-    by_type = {kind: tuple(n for n, m in members.items() if m == kind or (kind == "integer" and m == "long")
-                           or (kind == "float" and m == "double")) for kind in ("integer", "float", "boolean")}
-    stamps = tuple(n for n, m in members.items() if m == "timestamp")
-    integers, floats, booleans = by_type["integer"], by_type["float"], by_type["boolean"]
-    nested = [(n, m) for n, m in members.items() if callable(m)]
-    # members that are structures of strings only (CreatedBy): checked here, without a call,
-    # and left as they are when they hold only modelled (and non-null) members
-    plain = tuple((n, m.plain, m) for n, m in nested if getattr(m, "plain", None) is not None)
-    others = tuple((n, m) for n, m in nested if getattr(m, "plain", None) is None)
+    kinds = {"timestamp": 0, "integer": 1, "long": 1, "float": 2, "double": 2, "boolean": 3}
+    order = sorted(members, key=lambda n: kinds.get(members[n], 4 if getattr(members[n], "plain", None)
+                                                     is not None else 5))
     if timestamp is parse_api_timestamp:
         # what the job's parser does with epoch seconds; a string raises TypeError
         epoch: Callable[[Any, Any], Any] = dt.datetime.fromtimestamp
     else:
         def epoch(raw: Any, _utc: Any) -> Any:
             return timestamp(raw)
-
+    scope: Dict[str, Any] = {"_Unsupported": _Unsupported, "known": known, "epoch": epoch, "timestamp": timestamp,
+                             "_boolean": _boolean, "_utc": dt.timezone.utc}
     # reading a member's value is mostly a cache miss (a page's objects outgrow the caches):
     # only the values to convert are read, and the others only when the page may hold a null
-    def convert(value: Any, _type=type, _dict=dict, _int=int, _float=float, _bool=bool,
-                _utc=dt.timezone.utc) -> Any:
-        if _type(value) is not _dict:
-            raise _Unsupported("not an object")
-        if not known.issuperset(value):  # botocore keeps only the modelled members
-            value = {k: v for k, v in value.items() if k in known}
-        get = value.get
-        for name in stamps:
-            raw = get(name)
-            if raw is not None:
-                try:
-                    value[name] = epoch(raw, _utc)
-                except TypeError:
-                    value[name] = timestamp(raw)
-        for name in integers:
-            raw = get(name)
-            if raw is not None and _type(raw) is not _int:
-                value[name] = _int(raw)
-        for name in floats:
-            raw = get(name)
-            if raw is not None and _type(raw) is not _float:
-                value[name] = _float(raw)
-        for name in booleans:
-            raw = get(name)
-            if raw is not None and _type(raw) is not _bool:
-                value[name] = _boolean(raw)
-        if nulls:
-            for name, keys, member in plain:
-                raw = get(name)
-                if raw is not None and (_type(raw) is not _dict or not keys.issuperset(raw)
-                                        or None in raw.values()):
-                    value[name] = member(raw)
+    # ``__class__``: a JSON value's type, read faster than type() calls it (Python 3.9)
+    lines = ["def convert(value, _dict=dict, _int=int, _float=float, _bool=bool):",
+             "    if value.__class__ is not _dict:",
+             "        raise _Unsupported('not an object')",
+             "    if not known.issuperset(value):  # botocore keeps only the modelled members",
+             "        value = {k: v for k, v in value.items() if k in known}",
+             "    get = value.get"]
+    for i, name in enumerate(order):
+        member, key = members[name], repr(name)
+        if member is None:
+            continue
+        scope[f"m{i}"] = member
+        lines.append(f"    raw = get({key})")
+        if member == "timestamp":
+            lines += ["    if raw is not None:", "        try:", f"            value[{key}] = epoch(raw, _utc)",
+                      "        except TypeError:", f"            value[{key}] = timestamp(raw)"]
+        elif member in ("integer", "long", "float", "double", "boolean"):
+            kind = {"integer": "_int", "long": "_int", "float": "_float", "double": "_float",
+                    "boolean": "_bool"}[member]
+            call = "_boolean" if kind == "_bool" else kind
+            lines += [f"    if raw is not None and raw.__class__ is not {kind}:", f"        value[{key}] = {call}(raw)"]
+        elif getattr(member, "plain", None) is not None:
+            # a structure of strings only (CreatedBy): left as it is when it holds only
+            # modelled (and non-null) members
+            scope[f"k{i}"] = member.plain
+            null = " or None in raw.values()" if nulls else ""
+            lines += [f"    if raw is not None and (raw.__class__ is not _dict or not k{i}.issuperset(raw){null}):",
+                      f"        value[{key}] = m{i}(raw)"]
+        elif getattr(member, "unchanged", None) is not None:  # a list or map whose values stay as they are
+            scope[f"t{i}"] = member.unchanged
+            lines += [f"    if raw is not None and raw.__class__ is not t{i}:", f"        value[{key}] = m{i}(raw)"]
         else:
-            for name, keys, member in plain:
-                raw = get(name)
-                if raw is not None and (_type(raw) is not _dict or not keys.issuperset(raw)):
-                    value[name] = member(raw)
-        for name, member in others:
-            raw = get(name)
-            if raw is not None:
-                value[name] = member(raw)
-        if nulls and None in value.values():  # and drops those that are null
-            value = {k: v for k, v in value.items() if v is not None}
-        return value
-
-    if not (stamps or integers or floats or booleans or nested):
+            lines += ["    if raw is not None:", f"        value[{key}] = m{i}(raw)"]
+    if nulls:  # botocore drops the members that are null
+        lines += ["    if None in value.values():", "        value = {k: v for k, v in value.items() if v is not None}"]
+    lines.append("    return value")
+    exec("\n".join(lines), scope)  # the model's member names appear only as repr() literals
+    convert = scope["convert"]
+    if all(m is None for m in members.values()):
         convert.plain = known  # type: ignore[attr-defined]
     return convert
 
@@ -260,6 +253,8 @@ def _list(item: Converter, nulls: bool) -> Callable[[Any], Any]:
         if nulls and None in value:  # botocore keeps null items
             return [None if v is None else item(v) for v in value]
         return list(map(item, value))
+    if item is None:
+        convert.unchanged = list  # type: ignore[attr-defined]
     return convert
 
 
@@ -272,6 +267,8 @@ def _map(key: Converter, item: Converter) -> Callable[[Any], Any]:
         # botocore converts a null value too: int(None) fails (botocore then raises), a
         # boolean's is False, a structure's is null (``_structure`` leaves that to botocore)
         return {(k if key is None else key(k)): (v if item is None else item(v)) for k, v in value.items()}
+    if key is None and item is None:
+        convert.unchanged = dict  # type: ignore[attr-defined]
     return convert
 
 
