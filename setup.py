@@ -59,7 +59,7 @@ if GLUE_BUILD:
 else:
     options = dict(
         packages=find_packages("glue_jobs", include=["backup_report", "backup_report.*"]),
-        install_requires=["boto3>=1.34", "awswrangler>=3.10,<4", "pandas>=2.0"],
+        install_requires=["boto3>=1.34", "awswrangler>=3.10,<4", "pandas>=2.0", "orjson>=3.9"],
         extras_require={
             "local": LOCAL,
             "test": ["pytest>=8", *LOCAL, "sqlfluff>=3"],

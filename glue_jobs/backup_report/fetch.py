@@ -3,14 +3,13 @@
 A day is listed in pages of 1,000 jobs. A busy day is split into time windows once its
 first page comes back full, and the windows are listed at once (each paginated to its
 end), so that several calls are in flight per region; a token bucket per region keeps
-the calls within AWS Backup's request quota. Pages are parsed with ``json`` and the
-operation's model (``FastPageParser``) rather than botocore's shape walker, with the very
-same result; botocore still signs, retries and reports errors.
+the calls within AWS Backup's request quota. Pages are decoded with orjson (``jsoncodec``)
+and converted by the operation's model (``FastPageParser``) rather than botocore's shape
+walker, with the very same result; botocore still signs, retries and reports errors.
 """
 from __future__ import annotations
 
 import datetime as dt
-import json
 import logging
 import queue
 import re
@@ -22,6 +21,7 @@ from typing import Any, Callable, Dict, Iterator, List, Optional, Sequence, Tupl
 import boto3
 from botocore.exceptions import BotoCoreError, ClientError
 
+from . import jsoncodec
 from .aws import botocore_config, describe_error, parse_api_timestamp
 from .schema import Table
 
@@ -278,7 +278,7 @@ _NULL = re.compile(rb"null")
 
 
 class FastPageParser:
-    """Parses the successful responses of the List*Jobs operations with ``json`` and the model.
+    """Parses the successful responses of the List*Jobs operations with ``jsoncodec`` and the model.
 
     Registered on a client's ``before-parse`` event: the page is decoded here and handed to
     botocore as its parsed result, while botocore parses an empty body (response metadata,
@@ -312,7 +312,7 @@ class FastPageParser:
         if converters is None:
             return None
         try:
-            page = json.loads(body.decode("utf-8"))  # as botocore decodes it: no BOM, no lone surrogates
+            page = jsoncodec.loads(body)  # json.loads(body.decode("utf-8")), as botocore decodes it
             with_nulls, without_nulls = converters
             return (with_nulls if _NULL.search(body) else without_nulls)(page)
         except (_Unsupported, ValueError, TypeError, AttributeError, OverflowError, OSError):

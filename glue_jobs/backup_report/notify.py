@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import datetime as dt
 import heapq
-import json
 import logging
 import re
 import time
@@ -23,7 +22,7 @@ from typing import Callable, Dict, List, Mapping, Optional, Sequence, Tuple
 import boto3
 from botocore.exceptions import BotoCoreError, ClientError
 
-from . import alerts, catalog
+from . import alerts, catalog, jsoncodec
 from .arguments import Settings, utc_now
 from .attention import FAILED_VALIDATIONS, Item, oldest_recent
 from .aws import botocore_config, describe_error
@@ -84,8 +83,8 @@ def job_detail(item: Item) -> Dict[str, Optional[str]]:
     }
 
 
-#: ``json.dumps(value, ensure_ascii=False, separators=(",", ":"))`` without a new encoder per call.
-_json = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
+#: ``json.dumps(value, ensure_ascii=False, separators=(",", ":"))``, several times faster (orjson).
+_json = jsoncodec.dumps
 
 
 def entry_size(entry: Mapping) -> int:
