@@ -242,11 +242,26 @@ def test_what_botocore_fails_on_or_decodes_otherwise_is_left_to_it():
             ("ListBackupJobs", b'{"BackupJobs": [{"BytesTransferred": [1]}], "x": null}'),
             ("ListBackupJobs", b'{"BackupJobs": [{"CreationDate": 1e300}]}'),
             ("ListBackupJobs", b'\xef\xbb\xbf{"BackupJobs": []}'),  # botocore: no members
-            ("ListCopyJobs", b'{"CopyJobs": [{"ChildJobsInState": {"CREATED": null}}]}')]  # botocore: int(None)
+            ("ListCopyJobs", b'{"CopyJobs": [{"ChildJobsInState": {"CREATED": null}}]}'),  # botocore: int(None)
+            # integers beyond 64 bits (orjson decodes them as floats; json, and so botocore, exactly)
+            ("ListBackupJobs", b'{"BackupJobs": [{"BackupSizeInBytes": 123456789012345678901234567890}]}'),
+            ("ListBackupJobs", b'{"BackupJobs": [{"RecoveryPointLifecycle": {"DeleteAfterDays": -9223372036854775809}}]}'),
+            ("ListCopyJobs", b'{"CopyJobs": [{"ChildJobsInState": {"CREATED": 18446744073709551616}}]}')]
     for operation, body in left:
         assert fast.parse(operation, body) is None, body
     assert fast.fallback == len(left)
     assert botocore_parse(client, "ListBackupJobs", left[8][1]) == {}
+    assert botocore_parse(client, "ListBackupJobs", left[10][1])["BackupJobs"][0]["BackupSizeInBytes"] == \
+        123456789012345678901234567890
+
+
+def test_integers_up_to_64_bits_are_parsed_fast_and_exactly():
+    client = offline_client()
+    fast = fetch.FastPageParser(client.meta.service_model, ["ListBackupJobs"])
+    body = (b'{"BackupJobs": [{"BackupSizeInBytes": 18446744073709551615, "BytesTransferred": -9223372036854775808,'
+            b' "RecoveryPointLifecycle": {"DeleteAfterDays": 9223372036854775807}}]}')
+    assert exact(fast.parse("ListBackupJobs", body)) == exact(botocore_parse(client, "ListBackupJobs", body))
+    assert fast.fallback == 0
     assert fast.parse("ListProtectedResources", b"{}") is None
 
 

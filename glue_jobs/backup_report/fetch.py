@@ -130,8 +130,16 @@ def _boolean(value: Any) -> bool:
     return value.lower() == "true" if isinstance(value, str) else False  # botocore's ensure_boolean
 
 
+#: orjson decodes an integer beyond 64 bits as a float, of at least this size: botocore (json) parses those.
+_BEYOND_64_BITS = float(2 ** 63)
+
+
 def _integer(value: Any) -> int:
-    return value if type(value) is int else int(value)
+    if type(value) is int:
+        return value
+    if type(value) is float and not -_BEYOND_64_BITS < value < _BEYOND_64_BITS:
+        raise _Unsupported("an integer beyond 64 bits")
+    return int(value)
 
 
 def _float(value: Any) -> float:
@@ -198,7 +206,7 @@ def _structure(members: Dict[str, Any], timestamp: Callable[[Any], Any], nulls: 
         def epoch(raw: Any, _utc: Any) -> Any:
             return timestamp(raw)
     scope: Dict[str, Any] = {"_Unsupported": _Unsupported, "known": known, "epoch": epoch, "timestamp": timestamp,
-                             "_boolean": _boolean, "_utc": dt.timezone.utc}
+                             "_boolean": _boolean, "_integer": _integer, "_utc": dt.timezone.utc}
     # reading a member's value is mostly a cache miss (a page's objects outgrow the caches):
     # only the values to convert are read, and the others only when the page may hold a null
     # ``__class__``: a JSON value's type, read faster than type() calls it (Python 3.9)
@@ -220,7 +228,7 @@ def _structure(members: Dict[str, Any], timestamp: Callable[[Any], Any], nulls: 
         elif member in ("integer", "long", "float", "double", "boolean"):
             kind = {"integer": "_int", "long": "_int", "float": "_float", "double": "_float",
                     "boolean": "_bool"}[member]
-            call = "_boolean" if kind == "_bool" else kind
+            call = {"_bool": "_boolean", "_int": "_integer"}.get(kind, kind)
             lines += [f"    if raw is not None and raw.__class__ is not {kind}:", f"        value[{key}] = {call}(raw)"]
         elif getattr(member, "plain", None) is not None:
             # a structure of strings only (CreatedBy): left as it is when it holds only

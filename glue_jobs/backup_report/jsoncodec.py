@@ -2,13 +2,13 @@
 
 orjson (a pin of the Glue job) decodes a ``List*Jobs`` page in about half the time of
 ``json`` and encodes the attention events' details several times faster. Both functions give
-exactly what the standard library gives: what orjson refuses (NaN, lone surrogates, ...) or
-would read otherwise (an integer beyond 64 bits becomes a float) goes to the standard library.
+what the standard library gives, and what orjson refuses (NaN, lone surrogates, ...) goes to the
+standard library, with one difference: an integer beyond 64 bits is decoded as the nearest float
+(``fetch.FastPageParser`` leaves a page with such a number to botocore).
 """
 from __future__ import annotations
 
 import json
-import re
 from typing import Any
 
 try:  # the job pins it (glue_jobs/requirements-glue.txt); the tools run without it too
@@ -16,16 +16,14 @@ try:  # the job pins it (glue_jobs/requirements-glue.txt); the tools run without
 except ImportError:  # pragma: no cover - exercised by a test that hides it
     orjson = None  # type: ignore[assignment]
 
-#: 19 digits in a row: maybe an integer beyond 64 bits, which orjson reads as a float (json: an int).
-#: Anywhere in the body (a string's digits too): such a page is decoded by ``json``, as before.
-_LONG_DIGITS = re.compile(rb"[0-9]{19}")
 #: ``json.dumps(value, ensure_ascii=False, separators=(",", ":"))`` without a new encoder per call.
 _compact = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
 
 
 def loads(body: bytes) -> Any:
-    """``json.loads(body.decode("utf-8"))``: the same value, or the same exception."""
-    if orjson is not None and not _LONG_DIGITS.search(body):
+    """``json.loads(body.decode("utf-8"))``: the same value (an integer beyond 64 bits: a float),
+    or the same exception."""
+    if orjson is not None:
         try:
             return orjson.loads(body)
         except orjson.JSONDecodeError:
