@@ -13,7 +13,7 @@ from backup_report.job import run_slice
 from backup_report.shape import shape_jobs
 from backup_report.write import write_csv
 
-from .builders import UTC, objects, read_rows, sdk_jobs
+from .builders import ROLE_ARN, UTC, objects, read_rows, sdk_jobs
 
 DAY = dt.date(2026, 11, 26)
 
@@ -77,3 +77,26 @@ def test_the_job_session_hands_out_one_client_of_each_to_awswrangler_and_every_t
     write_csv(frame, schema.BACKUP_JOBS, f"s3://{report.bucket}/one.csv", session)
     assert wr.s3.list_objects(f"s3://{report.bucket}/", boto3_session=session) == [f"s3://{report.bucket}/one.csv"]
     assert objects(session, report.bucket, "one.csv")["one.csv"].startswith(b"backup_job_id,")
+
+
+def test_every_session_of_the_job_reads_the_sdk_models_once(report, monkeypatch):
+    from botocore.loaders import Loader
+
+    first, second = aws.job_session(), aws.job_session()
+    management = aws.assume_management_session(first, ROLE_ARN, None, "run-1")
+    loaders = {id(s._session.get_component("data_loader")) for s in (first, second, management)}
+    assert len(loaders) == 1
+    paths = first._session.get_component("data_loader").search_paths
+    assert len(paths) == len(set(paths))  # boto3's data folder once, however many sessions
+    first.client("glue")
+    loaded = []
+    real = Loader.load_data_with_path
+
+    def spy(self, name):  # a model read from disk again; cached ones never get here
+        loaded.append(name)
+        return real(self, name)
+
+    monkeypatch.setattr(Loader, "load_data_with_path", spy)
+    aws.job_session().client("glue")
+    management.client("glue")
+    assert not [name for name in loaded if "glue" in name]
