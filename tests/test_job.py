@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import datetime as dt
 import threading
+import time
 
 import awswrangler as wr
 from awswrangler import _utils
@@ -19,14 +20,23 @@ DAY = dt.date(2026, 11, 26)
 
 
 def test_an_unexpected_failure_in_one_slice_is_recorded_and_writes_nothing(report, monkeypatch):
-    from backup_report import job
+    from backup_report import job, write
 
     monkeypatch.setattr(job, "CHUNK_ROWS", 1)  # the first page is written before the failure
+    real_put, sent, done = write._put, [], threading.Event()
+
+    def slow_put(body, path, session):  # still on its way when the listing fails
+        sent.append(path)
+        time.sleep(0.5)
+        real_put(body, path, session)
+        done.set()
+
+    monkeypatch.setattr(write, "_put", slow_put)
 
     class BrokenPages:
         def paginate(self, **_params):
             yield {"BackupJobs": sdk_jobs("COMPLETED")}
-            assert objects(report.session, report.bucket), "a chunk was written"
+            assert sent, "a chunk is being written"
             raise ValueError("malformed page")
 
     class Client:
@@ -36,7 +46,49 @@ def test_an_unexpected_failure_in_one_slice_is_recorded_and_writes_nothing(repor
     settings = parse_arguments(report.args(), now=dt.datetime(2026, 11, 26, 12, tzinfo=UTC))
     result = run_slice(Client(), report.session, settings, schema.BACKUP_JOBS, "us-east-1", DAY, {})
     assert not result.succeeded and "unexpected ValueError: malformed page" in result.error
+    assert done.wait(60)  # the upload ended (before the slice's objects were deleted, or the next line fails)
     assert objects(report.session, report.bucket) == {}
+
+
+def test_a_failed_upload_fails_its_slice_which_keeps_the_old_rows(report, monkeypatch):
+    from backup_report import job, write
+    from backup_report.errors import BucketError
+
+    class Pages:
+        def __init__(self, *statuses):
+            self.statuses = statuses
+
+        def paginate(self, **_params):
+            for n, status in enumerate(self.statuses):  # a page, and so a chunk, per status
+                yield {"BackupJobs": sdk_jobs(status, prefix=f"p{n}-")}
+
+    class Client:
+        def __init__(self, *statuses):
+            self.pages = Pages(*statuses)
+
+        def get_paginator(self, _operation):
+            return self.pages
+
+    settings = parse_arguments(report.args(), now=dt.datetime(2026, 11, 26, 12, tzinfo=UTC))
+    catalog.ensure_table(report.session, report.database, report.bucket, report.prefix, schema.BACKUP_JOBS)
+    assert run_slice(Client("RUNNING"), report.session, settings, schema.BACKUP_JOBS, "us-east-1", DAY, {}).succeeded
+    before = objects(report.session, report.bucket)
+    monkeypatch.setattr(job, "CHUNK_ROWS", 1)
+    real_put, sent = write._put, []
+
+    def put(body, path, session):  # the second chunk's object cannot be written
+        sent.append(path)
+        if len(sent) == 2:
+            raise BucketError(f"Cannot write {path}: AccessDenied: no")
+        real_put(body, path, session)
+
+    monkeypatch.setattr(write, "_put", put)
+    result = run_slice(Client("COMPLETED", "FAILED", "COMPLETED"), report.session, settings, schema.BACKUP_JOBS,
+                       "us-east-1", DAY, {})
+    assert not result.succeeded and result.error.startswith("Cannot write ") and "AccessDenied" in result.error
+    assert len(sent) >= 2 and objects(report.session, report.bucket) == before  # its objects gone, the old kept
+    assert [(r["backup_job_id"], r["status"]) for r in read_rows(report.session, report.bucket, "backup_jobs")] == \
+        [("p0-0", "RUNNING")]
 
 
 def test_a_job_repeated_across_pages_is_written_once(report):

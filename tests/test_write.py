@@ -93,6 +93,7 @@ def test_objects_hold_what_pandas_writes_for_any_text(report):
                                                 {}))):
             writer = SliceWriter(session, report.bucket, f"{table.name}-{name}", table, "eu-west-1", DAY, "run1")
             writer.write(frame)
+            writer.flush()  # the objects are uploaded on a thread of their own
             written = objects(session, report.bucket, f"{table.name}-{name}/")
             groups = dict(iter(frame.groupby("status")))
             assert sorted(groups) == ["COMPLETED", "FAILED", "UNKNOWN"]

