@@ -74,6 +74,25 @@ def _memory_kib(pid: int) -> tuple:
     return found.get("VmRSS:", 0), found.get("Pss:", 0)
 
 
+def calibrate(repeat: int = 5) -> float:
+    """Milliseconds of CPU a fixed piece of Python work takes (a page of 1,000 job-like objects
+    decoded 50 times with ``json`` and read field by field), the best of ``repeat``: how fast
+    this machine is at the moment. Its speed drifts (2x over a day on the project's machine):
+    compare figures measured at a similar calibration, or a job with the baseline of one run."""
+    page = json.dumps([{"BackupJobId": f"{i:036d}", "AccountId": "123456789012", "State": "COMPLETED",
+                        "CreationDate": 1795736585.634 + i, "BackupSizeInBytes": i * 1024, "IsParent": False,
+                        "ResourceArn": f"arn:aws:ec2:us-east-1:123456789012:instance/i-{i:017x}"}
+                       for i in range(1000)])
+    fields = ("BackupJobId", "State", "CreationDate", "BackupSizeInBytes", "ResourceArn")
+    best = float("inf")
+    for _ in range(repeat):
+        start = time.process_time()
+        for _ in range(50):
+            [tuple(map(job.get, fields)) for job in json.loads(page)]
+        best = min(best, time.process_time() - start)
+    return best * 1000
+
+
 def cpu_seconds(pid: int) -> float:
     """CPU time (user + system) ``pid`` has used so far (Linux /proc), 0 when unknown."""
     try:
@@ -232,13 +251,16 @@ def main() -> int:
     mode = (f"paced: {args.latency * 1000:.0f} ms per call, {args.quota:g} calls/s per region"
             if args.paced else "unpaced: no latency, no quota")
     load = os.getloadavg()
+    calibration = calibrate()
     print(f"benchmark: {total:,} jobs on {DAY} over {len(regions)} region(s), {args.accounts} accounts; {mode}; "
           f"python {sys.version.split()[0]}, {os.cpu_count()} CPUs; load average {load[0]:.2f} {load[1]:.2f} "
-          f"{load[2]:.2f}", flush=True)
+          f"{load[2]:.2f}; calibration {calibration:.0f} ms (a fixed CPU workload: lower is a faster machine)",
+          flush=True)
     faults = {"latency_seconds": args.latency, "rate_limit_per_second": args.quota} if args.paced else {}
 
     figures = {"jobs": total, "regions": len(regions), "paced": args.paced, "python": sys.version.split()[0],
-               "cpus": os.cpu_count(), "load_before": load, "min_calls": sum(minimum.values())}
+               "cpus": os.cpu_count(), "load_before": load, "calibration_ms_before": calibration,
+               "min_calls": sum(minimum.values())}
     if args.paced:
         figures.update(latency_s=args.latency, quota=args.quota,
                        quota_bound_s=max(minimum.values()) / args.quota)
@@ -277,6 +299,7 @@ def main() -> int:
             print(f"  {name}: {result['wall_s']:.1f}s", flush=True)
     figures.update(runs)
     figures["load_after"] = os.getloadavg()
+    figures["calibration_ms_after"] = calibrate()
     print_table(figures, list(runs))
     if args.json:
         Path(args.json).write_text(json.dumps(figures, indent=2))
@@ -314,7 +337,8 @@ def print_table(figures: dict, names: list) -> None:
         print("\njob stages (s, from its log lines): " + "; ".join(
             f"{label} {seconds:.1f}" for label, seconds in figures["job"]["stages"].items()))
     before, after = figures["load_before"], figures["load_after"]
-    print(f"load average before {before[0]:.2f}, after {after[0]:.2f} (1 min)")
+    print(f"load average before {before[0]:.2f}, after {after[0]:.2f} (1 min); calibration before "
+          f"{figures['calibration_ms_before']:.0f} ms, after {figures['calibration_ms_after']:.0f} ms")
 
 
 if __name__ == "__main__":
