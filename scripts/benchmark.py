@@ -103,6 +103,19 @@ def cpu_seconds(pid: int) -> float:
         return 0.0
 
 
+def machine_cpu_seconds() -> tuple:
+    """(busy, stolen, in all): CPU seconds of the whole machine so far (Linux /proc/stat).
+    Stolen: time the hypervisor gave to another guest while this one wanted to run."""
+    try:
+        with open("/proc/stat") as f:
+            user, nice, system, idle, iowait, irq, softirq, steal = [int(v) for v in f.readline().split()[1:9]]
+    except (OSError, ValueError):
+        return 0.0, 0.0, 0.0
+    tick = os.sysconf("SC_CLK_TCK")
+    busy = user + nice + system + irq + softirq
+    return busy / tick, steal / tick, (busy + steal + idle + iowait) / tick
+
+
 def measure(cmd, env) -> dict:
     """Run ``cmd``; its wall time, exit status, output, and peak memory (MiB).
 
@@ -111,7 +124,10 @@ def measure(cmd, env) -> dict:
     ``tree_pss_mib``: the peak of the sum over the process and its children, sampled every
     50 ms. The RSS sum counts the pages forked processes share once per process (an upper
     bound); the PSS sum counts them once in all: the memory the run really needs.
+    ``machine_busy`` / ``machine_stolen``: the share of the machine's CPU time (all CPUs, every
+    process: the local AWS too) that was busy meanwhile / taken by the hypervisor for other guests.
     """
+    cpus_before = machine_cpu_seconds()
     start, started_at = time.perf_counter(), time.time()
     proc = subprocess.Popen(cmd, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     peak, texts, done = [0, 0], {}, threading.Event()
@@ -132,6 +148,7 @@ def measure(cmd, env) -> dict:
         thread.start()
     _, status, usage = os.wait4(proc.pid, 0)
     wall = time.perf_counter() - start
+    cpus_after = machine_cpu_seconds()
     done.set()
     for thread in threads:
         thread.join()
@@ -139,6 +156,8 @@ def measure(cmd, env) -> dict:
     return {"wall_s": wall, "started_at": started_at, "cpu_s": usage.ru_utime + usage.ru_stime,
             "rss_mib": usage.ru_maxrss / 1024, "tree_rss_mib": peak[0] / 1024,
             "tree_pss_mib": peak[1] / 1024,
+            "machine_busy": (cpus_after[0] - cpus_before[0]) / max(1e-9, cpus_after[2] - cpus_before[2]),
+            "machine_stolen": (cpus_after[1] - cpus_before[1]) / max(1e-9, cpus_after[2] - cpus_before[2]),
             "rc": proc.returncode, "stdout": texts.get("stdout", ""), "stderr": texts.get("stderr", "")}
 
 
@@ -231,6 +250,7 @@ def main() -> int:
                         help="paced: List* calls per second per region (default 20)")
     parser.add_argument("--no-baseline", action="store_true")
     parser.add_argument("--json", help="also write the figures to this file")
+    parser.add_argument("--log", help="also write the job's log to this file")
     parser.add_argument("--baseline-worker", nargs=3, metavar=("BUCKET", "REGIONS", "DAY"), help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.baseline_worker:
@@ -290,9 +310,13 @@ def main() -> int:
             runs[name] = dict(wall_s=result["wall_s"], cpu_s=result["cpu_s"], emulator_cpu_s=services["emulator"],
                               moto_cpu_s=services["moto"], rss_mib=result["rss_mib"],
                               tree_rss_mib=result["tree_rss_mib"],
-                              tree_pss_mib=result["tree_pss_mib"], bytes=bytes_under(local, "bench-reports", prefix),
+                              tree_pss_mib=result["tree_pss_mib"], machine_busy=result["machine_busy"],
+                              machine_stolen=result["machine_stolen"],
+                              bytes=bytes_under(local, "bench-reports", prefix),
                               **list_calls(local.emulator.stats(), regions))
             if name == "job":
+                if args.log:
+                    Path(args.log).write_text(result["stdout"] + result["stderr"])
                 runs[name]["stages"] = job_stages(result["stdout"] + result["stderr"], result["started_at"])
             used = re.search(r"listing with (\d+) process", result["stdout"] + result["stderr"])
             runs[name]["processes"] = int(used.group(1)) if used else 1
@@ -320,6 +344,8 @@ def print_table(figures: dict, names: list) -> None:
              ("CPU of its processes (s)", lambda f: f"{f['cpu_s']:.1f}"),
              ("CPU µs per job", lambda f: f"{f['cpu_s'] * 1e6 / total:.0f}"),
              ("CPU of the emulator + moto meanwhile (s)", lambda f: f"{f['emulator_cpu_s']:.1f} + {f['moto_cpu_s']:.1f}"),
+             ("machine's CPUs busy / stolen meanwhile", lambda f: f"{100 * f['machine_busy']:.0f} % / "
+                                                                 f"{100 * f['machine_stolen']:.0f} %"),
              ("peak RSS, largest process (MiB)", lambda f: f"{f['rss_mib']:.0f}"),
              ("peak RSS, sum of its processes (MiB)", lambda f: f"{f['tree_rss_mib']:.0f}"),
              ("peak PSS, sum of its processes (MiB)", lambda f: f"{f['tree_pss_mib']:.0f}"),

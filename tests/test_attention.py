@@ -448,3 +448,15 @@ def test_the_digest_lists_50_jobs_and_its_subject_stays_short():
         "backup-report: 1 backup job needs attention on 2026-11-26")
     longest = notify.digest_subject(10 ** 12, 10 ** 9, dt.date(2026, 11, 26))
     assert len(longest) < 100 and longest.isascii() and "\n" not in longest
+
+
+def test_iso_is_isoformat_in_utc_with_milliseconds_for_any_instant():
+    rng = random.Random(7)
+    zones = (UTC, dt.timezone(dt.timedelta(hours=-7)), dt.timezone(dt.timedelta(hours=5, minutes=45)))
+    for _ in range(2000):
+        value = dt.datetime(rng.choice((2, 999, 1970, 2026, 9998)), rng.randint(1, 12), rng.randint(1, 28),
+                            rng.randint(0, 23), rng.randint(0, 59), rng.randint(0, 59),
+                            rng.choice((0, 999, 1000, 999_999, rng.randint(0, 999_999))), tzinfo=rng.choice(zones))
+        utc = value.astimezone(UTC)
+        assert notify.iso(value) == utc.replace(tzinfo=None).isoformat(timespec="milliseconds") + "Z"
+

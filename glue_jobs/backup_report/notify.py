@@ -67,8 +67,12 @@ def iso(value: Optional[dt.datetime]) -> Optional[str]:
         return None
     if value.tzinfo is not dt.timezone.utc:
         value = value.astimezone(dt.timezone.utc)
-    # "...+00:00" -> "...Z"; isoformat truncates to milliseconds and is much faster than strftime
-    return value.isoformat(timespec="milliseconds")[:-6] + "Z"
+    # the text of isoformat(timespec="milliseconds") with Z for +00:00, in half the time (Python 3.9)
+    return _ISO_MILLISECONDS % (value.year, value.month, value.day, value.hour, value.minute, value.second,
+                                value.microsecond // 1000)
+
+
+_ISO_MILLISECONDS = "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ"
 
 
 def job_detail(item: Item) -> Dict[str, Optional[str]]:
