@@ -23,6 +23,7 @@ def test_an_unexpected_failure_in_one_slice_is_recorded_and_writes_nothing(repor
     from backup_report import job, write
 
     monkeypatch.setattr(job, "CHUNK_ROWS", 1)  # the first page is written before the failure
+    monkeypatch.setattr(write, "OBJECT_ROWS", 1)
     real_put, sent, done = write._put, [], threading.Event()
 
     def slow_put(body, path, session):  # still on its way when the listing fails
@@ -74,6 +75,7 @@ def test_a_failed_upload_fails_its_slice_which_keeps_the_old_rows(report, monkey
     assert run_slice(Client("RUNNING"), report.session, settings, schema.BACKUP_JOBS, "us-east-1", DAY, {}).succeeded
     before = objects(report.session, report.bucket)
     monkeypatch.setattr(job, "CHUNK_ROWS", 1)
+    monkeypatch.setattr(write, "OBJECT_ROWS", 1)  # an object per chunk
     real_put, sent = write._put, []
 
     def put(body, path, session):  # the second chunk's object cannot be written

@@ -59,6 +59,47 @@ def test_a_slice_replaces_only_its_region_and_a_failed_slice_keeps_the_old_rows(
     assert len(added) == 2 and removed == []
 
 
+
+def test_a_slice_holds_back_the_statuses_with_few_rows_and_writes_each_job_once(report, monkeypatch):
+    from backup_report import write
+    session, table = report.session, schema.BACKUP_JOBS
+    catalog.ensure_table(session, report.database, report.bucket, report.prefix, table)
+    monkeypatch.setattr(write, "OBJECT_ROWS", 10)
+    writer = SliceWriter(session, report.bucket, report.prefix, table, "us-east-1", DAY, "run1")
+    chunks = [sdk_jobs("COMPLETED", "COMPLETED", "COMPLETED", "COMPLETED", "FAILED", "RUNNING", prefix=f"c{n}-")
+              for n in range(5)]
+    for jobs in chunks:
+        writer.write(shape_jobs(jobs, table, "us-east-1", {}))
+        assert sum(writer._held_rows.values()) < write.OBJECT_ROWS  # memory: less than an object's rows held
+    catalog.PartitionRegistry(session, report.database).register(table, writer.partitions())
+    writer.finish()
+    rows = read_rows(session, report.bucket, table.name)
+    assert sorted(r["backup_job_id"] for r in rows) == sorted(j["BackupJobId"] for jobs in chunks for j in jobs)
+    by_object = {}
+    for row in rows:
+        by_object.setdefault(row["_key"], set()).add(row["status"])
+    assert all(len(statuses) == 1 for statuses in by_object.values())  # an object holds one status
+    # 30 rows in 5 chunks of 3 statuses: 15 objects one per chunk and status; held back, 6
+    assert len(by_object) == 6 and sorted(writer.written) == sorted(f"s3://{report.bucket}/{k}" for k in by_object)
+    assert writer.counts == {"COMPLETED": 20, "FAILED": 5, "RUNNING": 5}
+    frame = shape_jobs([j for jobs in chunks for j in jobs], table, "us-east-1", {})
+    for key, body in objects(session, report.bucket, f"{report.prefix}/{table.name}/").items():
+        ids = [line.split(",", 1)[0] for line in body.decode().splitlines()[1:]]
+        expected = frame.set_index("backup_job_id", drop=False).loc[ids].reset_index(drop=True)
+        assert body == _pandas_csv(expected, table), key
+
+
+def test_a_failed_slice_never_writes_the_rows_it_held_back(report, monkeypatch):
+    from backup_report import write
+    session, table = report.session, schema.BACKUP_JOBS
+    writer = SliceWriter(session, report.bucket, report.prefix, table, "us-east-1", DAY, "run1")
+    writer.write(shape_jobs(sdk_jobs("COMPLETED", "FAILED"), table, "us-east-1", {}))
+    assert writer._held_rows == {"COMPLETED": 1, "FAILED": 1}
+    monkeypatch.setattr(write, "_put", lambda *_: pytest.fail("held rows written by a failed slice"))
+    writer.abandon()
+    assert objects(session, report.bucket) == {} and writer.written == set()
+
+
 def _pandas_csv(frame, table) -> bytes:
     """The definition of an object's bytes: pandas' to_csv of the text frame."""
     options = {k: v for k, v in CSV_OPTIONS.items() if k != "encoding"}

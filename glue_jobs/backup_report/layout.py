@@ -1,7 +1,7 @@
 """Where the report lives in S3: table, day and partition folders, object names, listings.
 
 ```
-s3://<bucket>/<prefix>/<table>/report_date=YYYY-MM-DD/status=<STATUS>/<region>_<run token>_<chunk>.csv
+s3://<bucket>/<prefix>/<table>/report_date=YYYY-MM-DD/status=<STATUS>/<region>_<run token>_<part>.csv
 s3://<bucket>/<prefix>/report_runs/report_date=YYYY-MM-DD/<run id>.csv
 s3://<bucket>/<prefix>/alerts/report_date=YYYY-MM-DD/<run id>.csv
 ```
@@ -44,13 +44,14 @@ def run_token(run_id: str) -> str:
     return re.sub(r"[^A-Za-z0-9.-]", "-", run_id)
 
 
-def slice_object_name(region: str, token: str, chunk: int) -> str:
-    """``<region>_<run token>_<chunk>.csv``: one chunk of one region's slice, in its partition folder."""
-    return f"{region}_{token}_{chunk:05d}.csv"
+def slice_object_name(region: str, token: str, part: int) -> str:
+    """``<region>_<run token>_<part>.csv``: one object of one region's slice (``part``: its number
+    among the slice's objects of this run), in its partition folder."""
+    return f"{region}_{token}_{part:05d}.csv"
 
 
 def is_region_object(path: str, region: str) -> bool:
-    """Whether ``path`` is an object of ``region`` in a status partition (any run, any chunk)."""
+    """Whether ``path`` is an object of ``region`` in a status partition (any run, any part)."""
     return re.search(rf"/status=[^/]+/{re.escape(region)}_[^/]*\.csv$", path) is not None
 
 
