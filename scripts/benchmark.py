@@ -330,6 +330,10 @@ def main() -> int:
     return 0
 
 
+def _cpu_bound(f: dict, cpus: int) -> float:
+    return (f["cpu_s"] + f["emulator_cpu_s"] + f["moto_cpu_s"]) / cpus
+
+
 def print_table(figures: dict, names: list) -> None:
     """The figures of each pipeline side by side, as a Markdown table."""
     total, bound = figures["jobs"], figures.get("quota_bound_s")
@@ -337,6 +341,12 @@ def print_table(figures: dict, names: list) -> None:
     if bound is not None:
         rows += [("quota bound (s)", lambda f: f"{bound:.1f}"),
                  ("wall ÷ quota bound", lambda f: f"{f['wall_s'] / bound:.2f}×")]
+    cpus = figures["cpus"] or 1
+    # the least wall time this machine's CPUs allow for the CPU the run took (the pipeline's and
+    # the local AWS's, which share them here): on a machine where that exceeds the quota bound,
+    # the run is CPU-bound and no listing strategy can reach the quota bound
+    rows += [("CPU bound (s): CPU of the pipeline and the local AWS ÷ CPUs", lambda f: f"{_cpu_bound(f, cpus):.1f}"),
+             ("wall ÷ CPU bound", lambda f: f"{f['wall_s'] / _cpu_bound(f, cpus):.2f}×")]
     rows += [("jobs/s", lambda f: f"{total / f['wall_s']:,.0f}"),
              ("List* calls (minimum)", lambda f: f"{f['calls']} ({figures['min_calls']})"),
              ("calls ÷ minimum", lambda f: f"{f['calls'] / figures['min_calls']:.3f}"),
