@@ -231,6 +231,13 @@ def baseline_worker(bucket: str, regions: list, day: str) -> None:
         print(sum(pool.map(one_region, regions)))
 
 
+def cpu_bound(run: dict, cpus: int) -> float:
+    """The least wall time ``cpus`` CPUs allow for the CPU a run took: its own and the local AWS's,
+    which share them here. Where it exceeds the quota bound, the run is limited by the machine,
+    and no listing strategy reaches the quota bound."""
+    return (run["cpu_s"] + run["emulator_cpu_s"] + run["moto_cpu_s"]) / max(1, cpus)
+
+
 def list_calls(stats: dict, regions: list) -> dict:
     """List* requests seen by the emulator (throttled ones included), per region, and throttled."""
     per_region = {r: sum(n for (_op, region), n in stats["requests"].items() if region == r) for r in regions}
@@ -314,6 +321,7 @@ def main() -> int:
                               machine_stolen=result["machine_stolen"],
                               bytes=bytes_under(local, "bench-reports", prefix),
                               **list_calls(local.emulator.stats(), regions))
+            runs[name]["cpu_bound_s"] = cpu_bound(runs[name], os.cpu_count() or 1)
             if name == "job":
                 if args.log:
                     Path(args.log).write_text(result["stdout"] + result["stderr"])
@@ -330,10 +338,6 @@ def main() -> int:
     return 0
 
 
-def _cpu_bound(f: dict, cpus: int) -> float:
-    return (f["cpu_s"] + f["emulator_cpu_s"] + f["moto_cpu_s"]) / cpus
-
-
 def print_table(figures: dict, names: list) -> None:
     """The figures of each pipeline side by side, as a Markdown table."""
     total, bound = figures["jobs"], figures.get("quota_bound_s")
@@ -341,12 +345,8 @@ def print_table(figures: dict, names: list) -> None:
     if bound is not None:
         rows += [("quota bound (s)", lambda f: f"{bound:.1f}"),
                  ("wall ÷ quota bound", lambda f: f"{f['wall_s'] / bound:.2f}×")]
-    cpus = figures["cpus"] or 1
-    # the least wall time this machine's CPUs allow for the CPU the run took (the pipeline's and
-    # the local AWS's, which share them here): on a machine where that exceeds the quota bound,
-    # the run is CPU-bound and no listing strategy can reach the quota bound
-    rows += [("CPU bound (s): CPU of the pipeline and the local AWS ÷ CPUs", lambda f: f"{_cpu_bound(f, cpus):.1f}"),
-             ("wall ÷ CPU bound", lambda f: f"{f['wall_s'] / _cpu_bound(f, cpus):.2f}×")]
+    rows += [("CPU bound (s): CPU of the pipeline and the local AWS ÷ CPUs", lambda f: f"{f['cpu_bound_s']:.1f}"),
+             ("wall ÷ CPU bound", lambda f: f"{f['wall_s'] / f['cpu_bound_s']:.2f}×")]
     rows += [("jobs/s", lambda f: f"{total / f['wall_s']:,.0f}"),
              ("List* calls (minimum)", lambda f: f"{f['calls']} ({figures['min_calls']})"),
              ("calls ÷ minimum", lambda f: f"{f['calls'] / figures['min_calls']:.3f}"),
