@@ -12,13 +12,12 @@ from typing import List
 import numpy as np
 import pandas as pd
 import pytest
-
 from backup_report import alerts, attention, notify
 from backup_report.arguments import Settings
 from backup_report.attention import Item, needs_attention
-from backup_report.ledger import SliceResult
 from backup_report.schema import ALERTS, BACKUP_JOBS, COPY_JOBS, RESTORE_JOBS
 from backup_report.shape import shape_jobs
+from backup_report.slices import SliceResult
 
 from .builders import ROOT, UTC, sdk_jobs
 

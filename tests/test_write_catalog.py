@@ -7,12 +7,18 @@ import threading
 
 import boto3
 import pytest
-
 from backup_report import catalog, layout, schema, write
 from backup_report.arguments import parse_arguments
 from backup_report.job import run_slice
 
-from .builders import UTC, catalog_partitions, objects, read_rows, s3_partitions, sdk_jobs
+from .builders import (
+    UTC,
+    catalog_partitions,
+    objects,
+    read_rows,
+    s3_partitions,
+    sdk_jobs,
+)
 
 DAY = dt.date(2026, 11, 26)
 TABLE = schema.BACKUP_JOBS
@@ -56,7 +62,7 @@ def test_the_layout_is_the_documented_one():
     path = layout.partition_path("b", "p", TABLE, DAY, "COMPLETED")
     assert path == "s3://b/p/backup_jobs/report_date=2026-11-26/status=COMPLETED/"
     assert layout.slice_object_name(REGION, layout.run_token("jr_1/a b"), 7) == "us-east-1_jr-1-a-b_00007.csv"
-    assert layout.ledger_object_path("b", "p", DAY, "jr_1/a") == \
+    assert layout.report_runs_object_path("b", "p", DAY, "jr_1/a") == \
         "s3://b/p/report_runs/report_date=2026-11-26/jr_1-a.csv"
     assert layout.partition_values(path, TABLE) == ["2026-11-26", "COMPLETED"]
     assert layout.is_region_object(path + "us-east-1_run_00000.csv", REGION)

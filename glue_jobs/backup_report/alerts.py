@@ -15,10 +15,9 @@ from operator import attrgetter
 from typing import Collection, Dict, Iterable, List, Sequence, Set, Tuple
 
 import boto3
-from botocore.exceptions import BotoCoreError, ClientError
 
 from .attention import Item
-from .aws import botocore_config, describe_error
+from .aws import AWS_ERRORS, botocore_config, describe_error
 from .errors import BucketError
 from .layout import day_path, list_objects, run_object_path
 from .schema import ALERTS, CSV_DELIMITER, CSV_ESCAPE
@@ -64,7 +63,7 @@ def read_ledger(session: boto3.Session, bucket: str, prefix: str, days: Iterable
             source, key = _split(path)
             try:
                 body = s3.get_object(Bucket=source, Key=key)["Body"].read().decode("utf-8")
-            except (ClientError, BotoCoreError) as error:
+            except AWS_ERRORS as error:
                 raise BucketError(f"Cannot read the alerts ledger {path}: {describe_error(error)} (the job's "
                                   "role needs s3:GetObject on the report prefix's alerts/ folder)") from error
             for row in parse_rows(body):

@@ -16,13 +16,16 @@ from botocore.exceptions import BotoCoreError, ClientError
 from botocore.utils import parse_timestamp
 
 from . import __version__
-from .errors import ConfigurationError, RoleError
+from .errors import BackupReportError, ConfigurationError, RoleError
 
 log = logging.getLogger(__name__)
 
 #: Enough retries to ride out heavy throttling (AWS Backup list calls: 20/s per region);
 #: botocore's ``max_attempts`` counts retries, so a call is tried up to 11 times.
 MAX_RETRIES = 10
+
+#: What an AWS SDK call raises: the service's error answer, or the SDK's own (connection, credentials).
+AWS_ERRORS = (ClientError, BotoCoreError)
 
 _call_log_lock = threading.Lock()
 #: The SDK's model files as the first session of the process read them (``share_models``).
@@ -86,6 +89,16 @@ def describe_error(error: Exception) -> str:
         message = error.response.get("Error", {}).get("Message") or ""
         return f"{error_code(error)}: {message}".strip().rstrip(":")
     return f"{type(error).__name__}: {error}"
+
+
+def cause(error: BaseException) -> str:
+    """One line for why something failed: an AWS error's code and message, a named error's text,
+    or an unexpected exception's type and text (never credentials)."""
+    if isinstance(error, AWS_ERRORS):
+        return describe_error(error)
+    if isinstance(error, BackupReportError):
+        return str(error)
+    return f"unexpected {type(error).__name__}: {error}"
 
 
 def _record_calls(session: boto3.Session, principal: str) -> None:
@@ -181,7 +194,7 @@ def assume_management_session(
 
     try:
         first = fetch()
-    except (ClientError, BotoCoreError) as error:
+    except AWS_ERRORS as error:
         id_argument = "--CONFIG_EXTERNAL_ID" if argument == "--CONFIG_ROLE_ARN" else "--EXTERNAL_ID"
         hint = (f"check the role's trust policy names this job's role and that {id_argument} "
                 "matches its sts:ExternalId condition")
@@ -202,7 +215,7 @@ def enabled_regions(session: boto3.Session) -> Tuple[str, ...]:
     ec2 = session.client("ec2", config=botocore_config())
     try:
         answer = ec2.describe_regions()  # without AllRegions: only the enabled ones
-    except (ClientError, BotoCoreError) as error:
+    except AWS_ERRORS as error:
         raise ConfigurationError(
             f"Cannot list the regions enabled for the management account (ec2:DescribeRegions): "
             f"{describe_error(error)}; grant it to the management role or pass --REGIONS") from error

@@ -10,9 +10,15 @@ import awswrangler as wr
 import boto3
 from botocore.exceptions import BotoCoreError, ClientError
 
-from .aws import botocore_config, describe_error
+from .aws import AWS_ERRORS, botocore_config, describe_error
 from .errors import CatalogError
-from .layout import day_path, list_objects, partition_values, partitions_present, table_path
+from .layout import (
+    day_path,
+    list_objects,
+    partition_values,
+    partitions_present,
+    table_path,
+)
 from .schema import SERDE_LIBRARY, SERDE_PARAMETERS, Table
 
 log = logging.getLogger(__name__)
@@ -51,7 +57,7 @@ def ensure_table(session: boto3.Session, database: str, bucket: str, prefix: str
             serde_parameters=dict(SERDE_PARAMETERS),
             boto3_session=session,
         )
-    except (ClientError, BotoCoreError) as error:
+    except AWS_ERRORS as error:
         raise CatalogError(f"Cannot create or update table {database}.{table.name}: "
                            f"{describe_error(error)}") from error
 
@@ -70,7 +76,7 @@ def add_partitions(session: boto3.Session, database: str, table: Table, partitio
             sep=SERDE_PARAMETERS["field.delim"], serde_library=SERDE_LIBRARY,
             serde_parameters=dict(SERDE_PARAMETERS), columns_types=table.columns_types(),
             boto3_session=session)
-    except (ClientError, BotoCoreError, wr.exceptions.ServiceApiError) as error:
+    except (*AWS_ERRORS, wr.exceptions.ServiceApiError) as error:
         names = ", ".join("/".join(f"{c.name}={v}" for c, v in zip(table.partitions, values))
                           for values in partitions.values())
         raise CatalogError(f"Cannot register partition(s) {names} of {database}.{table.name}: "
@@ -121,7 +127,7 @@ def sync_partitions(session: boto3.Session, database: str, bucket: str, prefix: 
             wanted[tuple(partition_values(folder, table))] = folder
     try:
         existing = wr.catalog.get_partitions(database=database, table=table.name, boto3_session=session)
-    except (ClientError, BotoCoreError) as error:
+    except AWS_ERRORS as error:
         raise CatalogError(f"Cannot read partitions of {database}.{table.name}: {describe_error(error)}") from error
     in_window = {d.isoformat() for d in days}
     have = {tuple(values): location for location, values in existing.items() if values and values[0] in in_window}
@@ -132,7 +138,7 @@ def sync_partitions(session: boto3.Session, database: str, bucket: str, prefix: 
         if to_remove:
             wr.catalog.delete_partitions(database=database, table=table.name,
                                          partitions_values=to_remove, boto3_session=session)
-    except (ClientError, BotoCoreError) as error:
+    except AWS_ERRORS as error:
         raise CatalogError(f"Cannot update partitions of {database}.{table.name}: "
                            f"{describe_error(error)}") from error
     return list(to_add.values()), to_remove

@@ -26,7 +26,14 @@ import boto3
 from botocore.exceptions import BotoCoreError, ClientError
 
 from . import aws, fetch
-from .arguments import ARGUMENT_NAMES, ARGUMENTS, Settings, parse_arguments, refuse_unknown_arguments
+from .arguments import (
+    ARGUMENT_NAMES,
+    ARGUMENTS,
+    Settings,
+    parse_arguments,
+    refuse_unknown_arguments,
+)
+from .aws import AWS_ERRORS
 from .errors import ArgumentError, BackupReportError, report
 from .resources import glue_pins
 
@@ -147,7 +154,7 @@ def check_caller(session: boto3.Session) -> Tuple[Check, Optional[dict]]:
         if session.get_credentials() is None:
             return Check("credentials", FAIL, "no AWS credentials found", fix), None
         identity = session.client("sts", config=aws.botocore_config()).get_caller_identity()
-    except (ClientError, BotoCoreError) as error:
+    except AWS_ERRORS as error:
         return Check("credentials", FAIL, aws.describe_error(error), fix), None
     return Check("credentials", OK, f"{identity['Arn']} (account {identity['Account']})"), identity
 
@@ -269,7 +276,7 @@ def check_listing(client, region: str) -> Tuple[Check, Optional[Set[str]]]:
     check = f"ListBackupJobs(ByAccountId='*') in {region}"
     try:
         page = client.list_backup_jobs(ByAccountId="*", MaxResults=fetch.PAGE_SIZE)
-    except (ClientError, BotoCoreError) as error:
+    except AWS_ERRORS as error:
         return Check(check, FAIL, aws.describe_error(error),
                      "grant backup:List{Backup,Copy,Restore}Jobs to the management role, check that no SCP "
                      "denies the region, or leave the region out of --REGIONS"), None

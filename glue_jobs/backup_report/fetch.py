@@ -19,10 +19,9 @@ from concurrent.futures import ThreadPoolExecutor
 from typing import Any, Callable, Dict, Iterator, List, Optional, Sequence, Tuple
 
 import boto3
-from botocore.exceptions import BotoCoreError, ClientError
 
 from . import jsoncodec
-from .aws import botocore_config, describe_error, parse_api_timestamp
+from .aws import AWS_ERRORS, botocore_config, describe_error, parse_api_timestamp
 from .schema import Table
 
 log = logging.getLogger(__name__)
@@ -545,7 +544,7 @@ def account_names(session: boto3.Session) -> Dict[str, str]:
     try:
         for page in client.get_paginator("list_accounts").paginate():
             names.update({a["Id"]: a.get("Name", "") for a in page["Accounts"]})
-    except (ClientError, BotoCoreError) as error:
+    except AWS_ERRORS as error:
         log.warning("account_name will be empty: cannot list the organisation's accounts "
                     "(organizations:ListAccounts): %s", describe_error(error))
         return {}

@@ -16,16 +16,16 @@ import logging
 from typing import Any, Dict, Iterator, List, Mapping, Sequence
 
 import boto3
-from botocore.exceptions import BotoCoreError, ClientError
 
 from . import aws, catalog
 from .arguments import Settings, utc_now
+from .aws import AWS_ERRORS
 from .errors import BackupReportError, BucketError
 from .layout import day_path, list_objects, run_token
-from .ledger import SliceResult
 from .resource_types import CONFIG_TYPES, backup_arn, backup_type
 from .schema import RESOURCES
 from .shape import typed_frame
+from .slices import SliceResult
 from .write import delete_objects, write_csv
 
 log = logging.getLogger(__name__)
@@ -112,19 +112,14 @@ def config_session(session: boto3.Session, management: boto3.Session, settings: 
 
 
 def _cause(error: Exception, settings: Settings, region: str) -> str:
-    if isinstance(error, (ClientError, BotoCoreError)):
-        cause = aws.describe_error(error)
-        code = aws.error_code(error)
-        if code == "NoSuchConfigurationAggregatorException":
-            cause += (f" (check that --CONFIG_AGGREGATOR names an aggregator in {region} of the account of "
-                      f"{settings.config_role_arn})")
-        elif "AccessDenied" in code:
-            cause += (f" (grant config:SelectAggregateResourceConfig on the aggregator to "
-                      f"{settings.config_role_arn})")
-        return cause
-    if isinstance(error, BackupReportError):
-        return str(error)
-    return f"unexpected {type(error).__name__}: {error}"
+    """``aws.cause`` with what to check for the two errors a Config set-up usually has."""
+    cause, code = aws.cause(error), aws.error_code(error)
+    if code == "NoSuchConfigurationAggregatorException":
+        cause += (f" (check that --CONFIG_AGGREGATOR names an aggregator in {region} of the account of "
+                  f"{settings.config_role_arn})")
+    elif "AccessDenied" in code:
+        cause += f" (grant config:SelectAggregateResourceConfig on the aggregator to {settings.config_role_arn})"
+    return cause
 
 
 def snapshot(session: boto3.Session, management: boto3.Session, settings: Settings,
@@ -161,7 +156,7 @@ def snapshot(session: boto3.Session, management: boto3.Session, settings: Settin
         except BucketError as cleanup:
             log.warning("could not remove a partial snapshot: %s", cleanup)
         log.error("inventory %s: %s", day, result.error,
-                  exc_info=not isinstance(error, (ClientError, BotoCoreError, BackupReportError)))
+                  exc_info=not isinstance(error, (*AWS_ERRORS, BackupReportError)))
         return result
     try:
         delete_objects(session, [p for p in list_objects(session, folder) if p not in written])

@@ -1,4 +1,4 @@
-"""The job: arguments -> sessions -> fetch -> shape -> write -> catalog -> ledger -> exit status."""
+"""The job: arguments -> sessions -> fetch -> shape -> write -> catalog -> report_runs -> exit status."""
 from __future__ import annotations
 
 import datetime as dt
@@ -16,14 +16,14 @@ from dataclasses import dataclass
 from typing import List, Mapping, Optional, Sequence, Set, Tuple
 
 import boto3
-from botocore.exceptions import BotoCoreError, ClientError
 
-from . import aws, catalog, errors, fetch, inventory, ledger, notify
+from . import aws, catalog, errors, fetch, inventory, notify, report_runs
 from .arguments import Settings, parse_arguments, read_raw_arguments
+from .aws import AWS_ERRORS
 from .errors import AlertError, BackupReportError, BucketError, PartialFailure
-from .ledger import SliceResult
 from .schema import ALL_TABLES, JOB_TABLES, JOB_TABLES_BY_TYPE, REPORT_RUNS, Table
 from .shape import shape_jobs
+from .slices import SliceResult
 from .write import SliceWriter, check_bucket
 
 log = logging.getLogger("backup_report")
@@ -75,7 +75,7 @@ class RunReport:
 
     @property
     def failures(self) -> Optional[str]:
-        return ledger.summarize_failures(self.results)
+        return report_runs.summarize_failures(self.results)
 
 
 def run_slice(client, session: boto3.Session, settings: Settings, table: Table, region: str,
@@ -107,15 +107,15 @@ def run_slice(client, session: boto3.Session, settings: Settings, table: Table, 
         writer.write(shape_jobs(buffer, table, region, names))
         writer.flush()  # every object in S3 (a failed upload fails the slice here)
     except Exception as error:  # any failure of one slice must not stop the others, nor the ledger
-        result.error = _cause(error)
+        result.error = aws.cause(error)
         writer.abandon()
         log.error(SLICE_FAILED, table.job_type, region, day, result.error + " (earlier rows kept)",
-                  exc_info=not isinstance(error, (ClientError, BotoCoreError, BucketError)))
+                  exc_info=not isinstance(error, (*AWS_ERRORS, BucketError)))
         return result
     try:
         registry.register(table, writer.partitions())
     except Exception as error:  # nothing deleted yet: the older rows stay, and stay visible
-        result.error = f"{_cause(error)} (earlier rows kept; the next run retries)"
+        result.error = f"{aws.cause(error)} (earlier rows kept; the next run retries)"
         writer.abandon()
         log.error(SLICE_FAILED, table.job_type, region, day, result.error,
                   exc_info=not isinstance(error, BackupReportError))
@@ -130,14 +130,6 @@ def run_slice(client, session: boto3.Session, settings: Settings, table: Table, 
     result.attention = list(writer.attention)
     log.info(SLICE_WRITTEN, table.job_type, region, day, sum(result.counts.values()))
     return result
-
-
-def _cause(error: Exception) -> str:
-    if isinstance(error, (ClientError, BotoCoreError)):
-        return aws.describe_error(error)
-    if isinstance(error, BackupReportError):
-        return str(error)
-    return f"unexpected {type(error).__name__}: {error}"
 
 
 def run_lane(client, session: boto3.Session, settings: Settings, table: Table, region: str,
@@ -301,7 +293,7 @@ def run(settings: Settings) -> RunReport:
                                 settings.days)
     if settings.config_aggregator:  # after the job slices: a failed snapshot never holds them back
         results.append(inventory.snapshot(session, management, settings, names))
-    paths = ledger.write_ledger(session, settings.bucket, settings.prefix, settings.run_id,
+    paths = report_runs.write_report_runs(session, settings.bucket, settings.prefix, settings.run_id,
                                 settings.run_started_at, results)
     log.info("report_runs: %d slice row(s) written for %d report day(s)", len(results), len(paths))
     catalog.sync_partitions(session, settings.database, settings.bucket, settings.prefix, REPORT_RUNS,

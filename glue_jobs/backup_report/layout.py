@@ -17,9 +17,8 @@ from typing import Iterable, List, Set
 
 import awswrangler as wr
 import boto3
-from botocore.exceptions import BotoCoreError, ClientError
 
-from .aws import describe_error
+from .aws import AWS_ERRORS, describe_error
 from .errors import BucketError
 from .schema import REPORT_RUNS, Table
 
@@ -55,7 +54,7 @@ def is_region_object(path: str, region: str) -> bool:
     return re.search(rf"/status=[^/]+/{re.escape(region)}_[^/]*\.csv$", path) is not None
 
 
-def ledger_object_path(bucket: str, prefix: str, day: dt.date, run_id: str) -> str:
+def report_runs_object_path(bucket: str, prefix: str, day: dt.date, run_id: str) -> str:
     """``.../report_runs/report_date=YYYY-MM-DD/<run id>.csv``: one run's rows of one day."""
     return run_object_path(bucket, prefix, REPORT_RUNS, day, run_id)
 
@@ -71,7 +70,7 @@ def list_objects(session: boto3.Session, path: str) -> List[str]:
     """Every object under ``path`` (an ``s3://`` prefix)."""
     try:
         return wr.s3.list_objects(path, boto3_session=session)
-    except (ClientError, BotoCoreError) as error:
+    except AWS_ERRORS as error:
         raise BucketError(f"Cannot list {path}: {describe_error(error)}") from error
 
 

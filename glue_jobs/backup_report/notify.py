@@ -20,15 +20,14 @@ from dataclasses import dataclass, field
 from typing import Callable, Dict, List, Mapping, Optional, Sequence, Tuple
 
 import boto3
-from botocore.exceptions import BotoCoreError, ClientError
 
 from . import alerts, catalog, jsoncodec
 from .arguments import Settings, utc_now
 from .attention import FAILED_VALIDATIONS, Item, oldest_recent
-from .aws import botocore_config, describe_error
+from .aws import AWS_ERRORS, botocore_config, describe_error
 from .errors import BucketError, CatalogError
-from .ledger import SliceResult
 from .schema import ALERTS, JOB_TABLES_BY_TYPE
+from .slices import SliceResult
 
 log = logging.getLogger(__name__)
 
@@ -168,7 +167,7 @@ def put_events(client, entries: Sequence[Mapping], sleep: Callable[[float], None
     def call(indexes: List[int]):
         try:
             return client.put_events(Entries=[dict(entries[i]) for i in indexes])
-        except (ClientError, BotoCoreError) as error:  # the whole call: not retried again here
+        except AWS_ERRORS as error:  # the whole call: not retried again here
             return error
 
     with ThreadPoolExecutor(max_workers=at_once) if at_once > 1 else nullcontext() as pool:
@@ -378,7 +377,7 @@ def _send_digest(client, settings: Settings, items: Sequence[Item], failed: Sequ
     body = digest_body(items, failed, settings)
     try:
         client.publish(TopicArn=topic, Subject=subject, Message=body)
-    except (ClientError, BotoCoreError) as error:
+    except AWS_ERRORS as error:
         return [], (
             f"digest: sns:Publish to {topic} failed: {describe_error(error)} ({len(items)} job(s) stay "
             "unannounced and the next run sends them; check the topic, that the job's role may sns:Publish "

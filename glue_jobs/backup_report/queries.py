@@ -19,7 +19,18 @@ import os
 import re
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Dict, Iterable, Iterator, List, Mapping, NamedTuple, Optional, Tuple, Union
+from typing import (
+    TYPE_CHECKING,
+    Dict,
+    Iterable,
+    Iterator,
+    List,
+    Mapping,
+    NamedTuple,
+    Optional,
+    Tuple,
+    Union,
+)
 
 from .errors import AthenaQueryFailed, NoSuchQuery, ParameterError, QueryError
 from .resources import sql_dir
@@ -286,9 +297,8 @@ def run_on_athena(sql: str, database: str, workgroup: str,
     The frame's ``query_metadata`` is Athena's (see ``scanned_bytes``).
     """
     import awswrangler as wr
-    from botocore.exceptions import BotoCoreError, ClientError
 
-    from .aws import describe_error
+    from .aws import AWS_ERRORS, describe_error
 
     wrangler_errors = tuple(c for c in vars(wr.exceptions).values()
                             if isinstance(c, type) and issubclass(c, Exception))
@@ -301,7 +311,7 @@ def run_on_athena(sql: str, database: str, workgroup: str,
     except wrangler_errors as error:
         raise AthenaQueryFailed(f"Athena failed the query in workgroup {workgroup}, database {database}: "
                                 f"{type(error).__name__}: {error}") from error
-    except (ClientError, BotoCoreError) as error:
+    except AWS_ERRORS as error:
         raise AthenaQueryFailed(f"Cannot run the query on Athena (workgroup {workgroup}, database {database}): "
                                 f"{describe_error(error)}; check your AWS credentials and region, or pass "
                                 "--local to query the local copy") from error

@@ -25,10 +25,17 @@ from botocore.exceptions import BotoCoreError, ClientError
 
 from .attention import Item
 from .attention import pick as pick_attention
-from .aws import botocore_config, describe_error
+from .aws import AWS_ERRORS, botocore_config, describe_error
 from .errors import BucketError
-from .layout import (day_path, is_region_object, list_objects, partition_path, partitions_present, run_token,
-                     slice_object_name)
+from .layout import (
+    day_path,
+    is_region_object,
+    list_objects,
+    partition_path,
+    partitions_present,
+    run_token,
+    slice_object_name,
+)
 from .schema import CSV_DELIMITER, CSV_ESCAPE, CSV_NULL, Table
 
 log = logging.getLogger(__name__)
@@ -174,7 +181,7 @@ MAX_ROWS_IN_MEMORY = 50_000
 def _put(body: bytes, path: str, session: boto3.Session) -> None:
     try:
         wr.s3.upload(local_file=io.BytesIO(body), path=path, use_threads=False, boto3_session=session)
-    except (ClientError, BotoCoreError) as error:
+    except AWS_ERRORS as error:
         raise BucketError(f"Cannot write {path}: {describe_error(error)}") from error
 
 
@@ -191,7 +198,7 @@ def write_csv(frame: pd.DataFrame, table: Table, path: str, session: boto3.Sessi
     try:
         wr.s3.to_csv(csv_text_frame(frame, table), path=path, boto3_session=session,
                      use_threads=False, **CSV_OPTIONS)
-    except (ClientError, BotoCoreError) as error:
+    except AWS_ERRORS as error:
         raise BucketError(f"Cannot write {path}: {describe_error(error)}") from error
 
 
@@ -339,7 +346,7 @@ def delete_objects(session: boto3.Session, paths: List[str]) -> None:
         return
     try:
         wr.s3.delete_objects(paths, use_threads=False, boto3_session=session)
-    except (ClientError, BotoCoreError) as error:
+    except AWS_ERRORS as error:
         raise BucketError(f"Cannot delete {len(paths)} object(s) such as {paths[0]}: "
                           f"{describe_error(error)}") from error
 

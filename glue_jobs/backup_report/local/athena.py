@@ -26,12 +26,23 @@ import decimal
 import gzip
 import re
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Callable, Dict, List, Mapping, Optional, Sequence, Tuple, Union
+from typing import (
+    TYPE_CHECKING,
+    Any,
+    Callable,
+    Dict,
+    List,
+    Mapping,
+    Optional,
+    Sequence,
+    Tuple,
+    Union,
+)
 
 import boto3
 from botocore.exceptions import BotoCoreError, ClientError
 
-from ..aws import botocore_config, describe_error
+from ..aws import AWS_ERRORS, botocore_config, describe_error
 from ..errors import QueryError, UnsupportedFormat
 from ..output import human_bytes
 from ..queries import render_sql
@@ -725,7 +736,7 @@ class LocalAthena:
                             keys = [k for k, _ in table.partition_keys]
                             found.append(Partition(dict(zip(keys, item["Values"])),
                                                    sd.get("Location", ""), library, params))
-                except (ClientError, BotoCoreError) as error:
+                except AWS_ERRORS as error:
                     raise QueryError(f"Cannot read the partitions of {self.database}.{table.name}: "
                                      f"{describe_error(error)}") from error
             found.sort(key=lambda p: [p.values.get(k, "") for k, _ in table.partition_keys])
@@ -738,7 +749,7 @@ class LocalAthena:
             extra = {} if recursive else {"Delimiter": "/"}
             pages = self._s3.get_paginator("list_objects_v2").paginate(Bucket=bucket, Prefix=prefix, **extra)
             return [obj for page in pages for obj in page.get("Contents", [])]
-        except (ClientError, BotoCoreError) as error:
+        except AWS_ERRORS as error:
             raise QueryError(f"Cannot list s3://{bucket}/{prefix}: {describe_error(error)}") from error
 
     def _objects_of(self, table: CatalogTable, wanted: List[Partition]) -> List[List[Dict[str, Any]]]:
@@ -780,7 +791,7 @@ class LocalAthena:
         if parsed is None:
             try:
                 body = self._s3.get_object(Bucket=obj["Bucket"], Key=obj["Key"])["Body"].read()
-            except (ClientError, BotoCoreError) as error:
+            except AWS_ERRORS as error:
                 raise QueryError(f"Cannot read s3://{obj['Bucket']}/{obj['Key']}: {describe_error(error)}") from error
             if obj["Key"].endswith(".gz"):
                 body = gzip.decompress(body)
@@ -789,8 +800,9 @@ class LocalAthena:
         return parsed
 
     def _load(self, table: CatalogTable, wanted: List[Partition], scan: Scan):
-        import pyarrow as pa
         from concurrent.futures import ThreadPoolExecutor
+
+        import pyarrow as pa
 
         data: Dict[str, List[Any]] = {name: [] for name, _ in table.columns + table.partition_keys}
         objects = self._objects_of(table, wanted)

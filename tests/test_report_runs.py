@@ -3,8 +3,13 @@ from __future__ import annotations
 
 import datetime as dt
 
-from backup_report.ledger import SliceResult, ledger_rows, summarize_failures, write_ledger
+from backup_report.report_runs import (
+    report_runs_rows,
+    summarize_failures,
+    write_report_runs,
+)
 from backup_report.schema import REPORT_RUNS, RUN_STATUSES
+from backup_report.slices import SliceResult
 
 from .builders import read_rows
 
@@ -15,7 +20,7 @@ STARTED = dt.datetime(2026, 11, 26, 23, 0, 5)
 def test_a_fetched_slice_counts_every_status_and_a_failed_one_counts_nothing():
     results = [SliceResult("backup", "us-east-1", DAY, counts={"COMPLETED": 3, "FAILED": 1}),
                SliceResult("copy", "eu-west-1", DAY, error="AccessDeniedException: denied")]
-    rows = ledger_rows("run-1", STARTED, results)
+    rows = report_runs_rows("run-1", STARTED, results)
     assert list(rows) == [c.name for c in REPORT_RUNS.columns]
     assert rows["run_id"] == ["run-1", "run-1"] and rows["run_started_at"] == [STARTED, STARTED]
     assert rows["succeeded"] == [True, False] and rows["error"] == ["", "AccessDeniedException: denied"]
@@ -38,7 +43,7 @@ def test_each_day_gets_one_object_named_after_the_run(report):
     results = [SliceResult(t, r, d, counts={"COMPLETED": 2})
                for d in (DAY - dt.timedelta(days=1), DAY) for t in ("backup", "copy") for r in ("us-east-1",)]
     results.append(SliceResult("restore", "us-east-1", DAY, error="boom"))
-    paths = write_ledger(report.session, report.bucket, report.prefix, "jr_1/2:x", STARTED, results)
+    paths = write_report_runs(report.session, report.bucket, report.prefix, "jr_1/2:x", STARTED, results)
     assert paths == [f"s3://{report.bucket}/{report.prefix}/report_runs/report_date={d}/jr_1-2-x.csv"
                      for d in ("2026-11-25", "2026-11-26")]
     rows = read_rows(report.session, report.bucket, "report_runs", report.prefix)

@@ -2,36 +2,18 @@
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass, field
 from typing import Dict, List, Optional, Sequence
 
 import boto3
 
-from .attention import Item
-from .layout import ledger_object_path
+from .layout import report_runs_object_path
 from .schema import REPORT_RUNS, RUN_STATUSES
 from .shape import typed_frame
+from .slices import SliceResult
 from .write import write_csv
 
 
-@dataclass
-class SliceResult:
-    """What happened to one slice: a job type x region x report day."""
-
-    job_type: str
-    region: str
-    day: dt.date
-    error: str = ""
-    counts: Dict[str, int] = field(default_factory=dict)
-    #: The slice's jobs that need attention (``attention.pick``), for ``notify.announce``.
-    attention: List[Item] = field(default_factory=list)
-
-    @property
-    def succeeded(self) -> bool:
-        return not self.error
-
-
-def ledger_rows(run_id: str, started_at: dt.datetime, results: Sequence[SliceResult]) -> Dict[str, List]:
+def report_runs_rows(run_id: str, started_at: dt.datetime, results: Sequence[SliceResult]) -> Dict[str, List]:
     """Column values of ``report_runs`` for ``results``; counts are null for a failed slice."""
     values: Dict[str, List] = {c.name: [] for c in REPORT_RUNS.columns}
     for r in results:
@@ -47,14 +29,14 @@ def ledger_rows(run_id: str, started_at: dt.datetime, results: Sequence[SliceRes
     return values
 
 
-def write_ledger(session: boto3.Session, bucket: str, prefix: str, run_id: str,
+def write_report_runs(session: boto3.Session, bucket: str, prefix: str, run_id: str,
                  started_at: dt.datetime, results: Sequence[SliceResult]) -> List[str]:
     """Append this run's rows: one object per report day, named after the run."""
     paths: List[str] = []
     for day in sorted({r.day for r in results}):
         of_day = [r for r in results if r.day == day]
-        frame = typed_frame(REPORT_RUNS.columns, ledger_rows(run_id, started_at, of_day))
-        path = ledger_object_path(bucket, prefix, day, run_id)
+        frame = typed_frame(REPORT_RUNS.columns, report_runs_rows(run_id, started_at, of_day))
+        path = report_runs_object_path(bucket, prefix, day, run_id)
         write_csv(frame, REPORT_RUNS, path, session)
         paths.append(path)
     return paths
