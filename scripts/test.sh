@@ -6,8 +6,17 @@
 #      (cp39, manylinux glibc <= 2.26, wheels only), and the test suite again on Python 3.9
 #      in an environment built from exactly those wheels, when a 3.9 interpreter is present.
 # Extra arguments go to pytest (e.g. scripts/test.sh -k emulator).
+#
+#   scripts/test.sh --fast   the tier to run while working (about a minute): the lint and type checks,
+#                            then the tests that run no job, build or install as a subprocess
+#                            (pytest -m "not slow"), on the default Python only.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+
+FAST=""
+if [ "${1:-}" = "--fast" ]; then
+  FAST=1; shift
+fi
 
 PYTHON=${PYTHON:-python3}
 PY39=${PY39:-}
@@ -38,6 +47,11 @@ echo "== static check: glue_jobs/ uses nothing newer than Python 3.9"
 
 echo "== static check: ruff (pyflakes rules, Python 3.9 target)"
 .venv/bin/ruff check --select F,E9 --target-version py39 glue_jobs/ scripts/ tests/
+
+if [ -n "$FAST" ]; then
+  echo "== fast tier: tests on $($PYTHON --version) without subprocess job runs, builds or installs"
+  exec .venv/bin/python -m pytest -m "not slow" "$@"
+fi
 
 if [ -n "$PY39" ]; then
   # What Glue's pip would install: the pins resolved for cp39 and Amazon Linux 2's platform

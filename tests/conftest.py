@@ -112,3 +112,22 @@ def ask(history, aws_env):
 
     return run
 
+
+
+#: Fixtures that run the real entry script as a subprocess (the job, or a reported history):
+#: a test using one is in the full tier only (``scripts/test.sh --fast`` leaves it out).
+SUBPROCESS_FIXTURES = frozenset({"run_job", "history", "ask"})
+#: Test modules that build or install the package, or run the job or the local AWS's command line as
+#: subprocesses throughout: the full tier only.
+SLOW_MODULES = frozenset({"test_build", "test_wheel_install", "test_kill", "test_local_up"})
+
+
+def pytest_configure(config):
+    config.addinivalue_line("markers", "slow: runs the job, a build or an install as a subprocess (full tier only)")
+
+
+def pytest_collection_modifyitems(config, items):
+    for item in items:
+        module = item.module.__name__.rsplit(".", 1)[-1] if item.module else ""
+        if module in SLOW_MODULES or SUBPROCESS_FIXTURES.intersection(getattr(item, "fixturenames", ())):
+            item.add_marker(pytest.mark.slow)
