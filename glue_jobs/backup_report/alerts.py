@@ -36,7 +36,7 @@ class Ledger:
     paths: Set[str] = field(default_factory=set)
 
 
-def _split(path: str) -> Tuple[str, str]:
+def _bucket_and_key(path: str) -> Tuple[str, str]:
     bucket, _, key = path[len("s3://"):].partition("/")
     return bucket, key
 
@@ -60,9 +60,9 @@ def read_ledger(session: boto3.Session, bucket: str, prefix: str, days: Iterable
             ledger.paths.add(path)
             if not path.endswith(".csv"):
                 continue
-            source, key = _split(path)
+            object_bucket, key = _bucket_and_key(path)
             try:
-                body = s3.get_object(Bucket=source, Key=key)["Body"].read().decode("utf-8")
+                body = s3.get_object(Bucket=object_bucket, Key=key)["Body"].read().decode("utf-8")
             except AWS_ERRORS as error:
                 raise BucketError(f"Cannot read the alerts ledger {path}: {describe_error(error)} (the job's "
                                   "role needs s3:GetObject on the report prefix's alerts/ folder)") from error
@@ -73,7 +73,7 @@ def read_ledger(session: boto3.Session, bucket: str, prefix: str, days: Iterable
     return ledger
 
 
-def ledger_rows(records: Sequence[Tuple[Item, Sequence[str]]], run_id: str,
+def alert_rows(records: Sequence[Tuple[Item, Sequence[str]]], run_id: str,
                 announced_at: dt.datetime) -> Dict[str, List]:
     """Column values of ``alerts`` for ``records`` (an item and the channels that accepted it)."""
     values: Dict[str, List] = {"run_id": [run_id] * len(records), "announced_at": [announced_at] * len(records),
@@ -96,7 +96,7 @@ def write_announced(session: boto3.Session, bucket: str, prefix: str, run_id: st
     for record in records:
         by_day.setdefault(record[0].report_date, []).append(record)
     for day, of_day in sorted(by_day.items()):
-        frame = typed_frame(ALERTS.columns, ledger_rows(of_day, run_id, announced_at))
+        frame = typed_frame(ALERTS.columns, alert_rows(of_day, run_id, announced_at))
         path, n = run_object_path(bucket, prefix, ALERTS, day, run_id), 0
         while path in existing:  # append-only: never replace an earlier run's rows
             n += 1

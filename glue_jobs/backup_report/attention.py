@@ -67,8 +67,8 @@ class Item(NamedTuple):
     """One job that needs attention, with what people and automations are told about it.
 
     A named tuple (immutable, like a frozen dataclass): a listing process makes thousands and
-    hands them to the run's process, which is several times faster for a tuple (made in 0.7 µs
-    rather than 4, unpickled in 1.5 µs rather than 5, on Python 3.9).
+    hands them to the run's process, and a tuple is made and unpickled several times faster
+    (docs/performance.md).
     """
 
     job_type: str
