@@ -6,7 +6,7 @@ import datetime as dt
 from backup_report import alerts
 from backup_report.schema import ALERTS
 
-from .items import SAMPLE_ITEMS, UTC
+from .builders import SAMPLE_ITEMS, UTC
 
 
 def test_alert_rows_are_the_items_with_the_run_and_the_channels():

@@ -14,7 +14,7 @@ from backup_report.schema import BACKUP_JOBS, COPY_JOBS, RESTORE_JOBS
 from backup_report.shape import shape_jobs
 
 from .builders import ROOT, UTC, sdk_jobs
-from .items import item as new_item
+from .builders import item as new_item
 
 #: The saved query that lists every item (the digest points to it).
 QUERY = ROOT / "sql" / f"{digest.QUERY}.sql"

@@ -7,7 +7,7 @@ import re
 from backup_report import digest
 from backup_report.slices import SliceResult
 
-from .items import SAMPLE_ITEMS, item, settings, varied_items
+from .builders import SAMPLE_ITEMS, item, settings, varied_items
 
 GOLDEN_BODY = """\
 5 AWS Backup jobs need attention (report day 2026-11-26, run jr_0123abcd).

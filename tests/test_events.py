@@ -9,7 +9,7 @@ import random
 from backup_report import events
 from backup_report.slices import SliceResult
 
-from .items import SAMPLE_ITEMS, UTC, item, settings
+from .builders import SAMPLE_ITEMS, UTC, item, settings
 
 #: The Detail of ``Backup Jobs Need Attention`` for two of the sample items, byte for byte.
 GOLDEN_DETAIL = (

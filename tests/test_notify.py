@@ -8,15 +8,22 @@ from typing import List
 
 import boto3
 import pytest
-from botocore.exceptions import ClientError
-
 from backup_report import catalog, digest, notify
 from backup_report.local.announcements import DigestCapture, EventCapture
 from backup_report.schema import ALERTS
 from backup_report.slices import SliceResult
+from botocore.exceptions import ClientError
 
-from .builders import DenyingEndpoint, new_report, objects, read_rows
-from .items import UTC, item, settings, varied_items
+from .builders import (
+    UTC,
+    DenyingEndpoint,
+    item,
+    new_report,
+    objects,
+    read_rows,
+    settings,
+    varied_items,
+)
 
 # --------------------------------------------------------------------------- the items
 
