@@ -1,11 +1,12 @@
 """Arguments (SPEC §2): Glue-style parsing, defaults, and a named error for each bad value."""
 from __future__ import annotations
 
+import argparse
 import datetime as dt
 
 import pytest
 
-from backup_report.arguments import ARGUMENT_NAMES, parse_arguments, read_raw_arguments
+from backup_report.arguments import ARGUMENT_NAMES, add_job_arguments, parse_arguments, read_raw_arguments
 from backup_report.errors import ArgumentError
 
 NOW = dt.datetime(2026, 11, 27, 10, 0, tzinfo=dt.timezone.utc)
@@ -128,3 +129,13 @@ def test_every_argument_glue_passes_a_python_shell_job_is_accepted():
               "--extra-py-files", "s3://a/w.whl", "--python-modules-installer-option", "--upgrade",
               "library-set", "none")
     assert s.run_id == "jr_1"
+
+
+def test_the_job_arguments_as_options_of_a_command():
+    parser = argparse.ArgumentParser(allow_abbrev=False)
+    add_job_arguments(parser)
+    values = parser.parse_args(["--REPORT_BUCKET", "my-reports", "--LOOKBACK_DAYS=7"])
+    assert (values.REPORT_BUCKET, values.LOOKBACK_DAYS, values.REGIONS) == ("my-reports", "7", None)
+    text = parser.format_help()
+    assert all(f"--{name} VALUE" in text for name in ARGUMENT_NAMES)
+    assert text.count("(required)") == 3

@@ -44,8 +44,10 @@ def test_a_missing_database_is_named_with_the_fix(report):
     catalog.check_database(report.session, report.database)  # exists: no error
     with pytest.raises(CatalogError) as error:
         catalog.check_database(report.session, "no_such_database")
-    assert "--GLUE_DATABASE no_such_database does not exist" in str(error.value)
-    assert "reporting stack" in str(error.value)
+    assert str(error.value).startswith(f"--GLUE_DATABASE no_such_database does not exist in "
+                                       f"{report.session.region_name}: EntityNotFoundException")
+    assert error.value.fix == ("check --GLUE_DATABASE and the region, or deploy the reporting stack "
+                               "(it creates the database)")
 
 
 def test_partitions_follow_the_folders_of_the_days_synced_only(report):

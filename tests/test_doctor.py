@@ -16,7 +16,9 @@ import boto3
 import pytest
 from botocore.stub import Stubber
 
-from backup_report import cli, doctor
+from backup_report import aws, catalog, cli, doctor, doctor_checks, write
+from backup_report.arguments import ARGUMENT_NAMES, parse_arguments
+from backup_report.errors import BucketError, CatalogError, ConfigurationError, RoleError
 from backup_report.resources import glue_pins
 
 from .builders import MANAGEMENT_ACCOUNT, REGION, ROLE_ARN, ROOT, TrustingSts, api_job
@@ -143,8 +145,12 @@ def test_a_wrong_external_id_is_named_and_no_external_id_is_ever_printed(healthy
         code, out, err = run_doctor(capsys, healthy.args(REGIONS=REGION, EXTERNAL_ID=wrong))
         assert code == 1
         role = line(out, "management role")
-        assert role.startswith(f"✗ management role {ROLE_ARN}: AccessDenied")
+        with pytest.raises(RoleError) as job_error:  # what the job says, doctor says
+            aws.assume_management_session(boto3.Session(), ROLE_ARN, wrong, "doctor")
+        assert role.startswith(f"✗ management role: {job_error.value}; the caller here is ")
+        assert role.startswith(f"✗ management role: Cannot assume --MANAGEMENT_ROLE_ARN {ROLE_ARN}: AccessDenied")
         assert "--EXTERNAL_ID equals the role's sts:ExternalId" in role and "trust policy" in role
+        assert "OperatorRoleArns" in role
         assert sts.requests[-1]["ExternalId"] == wrong  # what was tried: the argument, never printed
         for name in ("enabled regions", "ListBackupJobs per region", "cross-account monitoring"):
             assert line(out, name).startswith("·")  # not checked without the role
@@ -164,8 +170,11 @@ def test_a_missing_bucket_is_named_with_the_fix(healthy, capsys):
     code, out, _ = run_doctor(capsys, healthy.args(REGIONS=REGION, REPORT_BUCKET="no-such-bucket-doctor"))
     assert code == 1
     bucket = line(out, "report bucket")
-    assert bucket.startswith("✗ report bucket s3://no-such-bucket-doctor/backup-reports/: NoSuchBucket")
-    assert "— check --REPORT_BUCKET, or deploy the reporting stack" in bucket
+    with pytest.raises(BucketError) as job_error:  # what the job says, doctor says
+        write.check_bucket(boto3.Session(), "no-such-bucket-doctor")
+    assert bucket == f"✗ report bucket: {job_error.value}"
+    assert bucket.startswith("✗ report bucket: Cannot use --REPORT_BUCKET no-such-bucket-doctor: 404")
+    assert "— no such bucket: check --REPORT_BUCKET, or deploy the reporting stack" in bucket
     assert line(out, "Glue database").startswith("✓") and line(out, "management role").startswith("✓")
     assert "1 check(s) failed" in out.splitlines()[-1]
 
@@ -174,7 +183,11 @@ def test_a_missing_database_is_named_with_the_fix(healthy, capsys):
     code, out, _ = run_doctor(capsys, healthy.args(REGIONS=REGION, GLUE_DATABASE="no_such_doctor_db"))
     assert code == 1
     database = line(out, "Glue database")
-    assert database.startswith("✗ Glue database no_such_doctor_db: EntityNotFoundException")
+    with pytest.raises(CatalogError) as job_error:  # what the job says, doctor says
+        catalog.check_database(boto3.Session(), "no_such_doctor_db")
+    assert database == f"✗ Glue database: {job_error.value}"
+    assert database.startswith(f"✗ Glue database: --GLUE_DATABASE no_such_doctor_db does not exist in {REGION}: "
+                               "EntityNotFoundException")
     assert "— check --GLUE_DATABASE" in database and "deploy the reporting stack" in database
 
 
@@ -225,10 +238,38 @@ def test_trusted_access_that_may_not_be_read_is_a_warning(local_aws):
     with Stubber(client) as stub:
         stub.add_client_error("list_aws_service_access_for_organization", "AccessDeniedException",
                               "not authorized to perform organizations:ListAWSServiceAccessForOrganization")
-        check = doctor.check_trusted_access(_FakeSession(client))
-    assert check.status == doctor.WARN
+        check = doctor_checks.check_trusted_access(_FakeSession(client))
+    assert check.status == doctor_checks.WARN
     assert check.line().startswith("⚠ AWS Backup trusted access in Organizations: cannot tell: AccessDeniedException")
-    assert doctor.summary([doctor.Check("x", doctor.OK), check]).endswith("all 1 checks passed, 1 warning(s)")
+    assert doctor.summary([doctor_checks.Check("x", doctor_checks.OK), check]).endswith(
+        "all 1 checks passed, 1 warning(s)")
+
+
+def test_a_bucket_the_caller_may_not_use_is_named_as_the_job_names_it(local_aws):
+    client = boto3.client("s3")
+    with Stubber(client) as stub:
+        stub.add_client_error("head_bucket", "403", "Forbidden", 403)
+        check = doctor_checks.check_bucket(_FakeSession(client), "their-bucket", "backup-reports")
+    assert check.line() == ("✗ report bucket: Cannot use --REPORT_BUCKET their-bucket: 403: Forbidden — the caller "
+                            "may not use it: check --REPORT_BUCKET, and that the caller (on Glue: the job's role) "
+                            "may s3:ListBucket it")
+
+
+def test_regions_that_may_not_be_listed_fail_only_without_regions(local_aws):
+    """The job's own message (aws.enabled_regions); a warning when --REGIONS makes the list unneeded."""
+    client = boto3.client("ec2")
+    with Stubber(client) as stub:
+        stub.add_client_error("describe_regions", "UnauthorizedOperation", "not authorized")
+        with pytest.raises(ConfigurationError) as job_error:
+            aws.enabled_regions(_FakeSession(client))
+        stub.add_client_error("describe_regions", "UnauthorizedOperation", "not authorized")
+        failed, regions = doctor_checks.check_enabled_regions(_FakeSession(client), None)
+        stub.add_client_error("describe_regions", "UnauthorizedOperation", "not authorized")
+        warned, given = doctor_checks.check_enabled_regions(_FakeSession(client), (REGION,))
+    assert failed.line() == f"✗ enabled regions: {job_error.value}" and regions == ()
+    assert "UnauthorizedOperation: not authorized — grant ec2:DescribeRegions" in failed.line()
+    assert warned.status == doctor_checks.WARN and given == (REGION,)
+    assert warned.line().startswith(f"⚠ enabled regions: {job_error.value.problem}; not needed while --REGIONS")
 
 
 def test_no_region_is_named_with_the_standard_settings(local_aws, monkeypatch, tmp_path, capsys):
@@ -314,6 +355,25 @@ def test_through_the_cli(healthy, capsys):
     with pytest.raises(SystemExit):
         cli.main(["--help"])
     assert "doctor" in capsys.readouterr().out
+    with pytest.raises(SystemExit) as done:
+        cli.main(["doctor", "--help"])
+    assert done.value.code == 0
+    assert capsys.readouterr().out == doctor.build_parser().format_help()
+
+
+def test_the_help_names_every_job_argument_and_doctors_own():
+    text = doctor.build_parser().format_help()
+    for name in ARGUMENT_NAMES + ("job-name", "profile"):
+        assert f"--{name} " in text, name
+
+
+def test_options_take_both_spellings_and_check_the_job_arguments_unless_a_job_is_named():
+    options = doctor.parse_options(["--REPORT_BUCKET=b-b-b", "--MANAGEMENT_ROLE_ARN", ROLE_ARN, "--GLUE_DATABASE", "d",
+                                    "--profile=reporting"])
+    assert (options.job_name, options.profile) == (None, "reporting")
+    assert parse_arguments(options.job_argv).bucket == "b-b-b"
+    named = doctor.parse_options(["--job-name", "backup-report", "--LOOKBACK_DAYS", "40"])  # checked with the job's
+    assert (named.job_name, named.job_argv) == ("backup-report", ["--LOOKBACK_DAYS", "40"])
 
 
 @pytest.mark.parametrize("argv, named", [
@@ -321,7 +381,9 @@ def test_through_the_cli(healthy, capsys):
     (["--REPORT_BUCKET", "b-b-b", "--MANAGEMENT_ROLE_ARN", ROLE_ARN, "--GLUE_DATABASE", "d", "--REGION", "x"],
      "unknown argument --REGION; did you mean --REGIONS?"),
     (["--job-name", "backup-report", "--job-nme", "x"], "unknown argument --job-nme: doctor takes"),
-    (["--job-name"], "--job-name needs a value"),
+    (["--job-name"], "argument --job-name: expected one argument"),
+    (["--job-name", " "], "argument --job-name: needs a value"),
+    (["--job-name", "backup-report", "stray"], "unexpected 'stray'"),
 ])
 def test_bad_arguments_exit_2_before_any_call(argv, named):
     env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
@@ -359,7 +421,7 @@ def test_emulator_cross_account_monitoring_off_lists_only_the_callers_own_jobs(r
 def test_a_region_of_regions_that_is_not_enabled_is_named(healthy, capsys):
     code, out, _ = run_doctor(capsys, healthy.args(REGIONS=f"{REGION},eu-south-2"))  # not among moto's regions
     assert code == 1
-    enabled = line(out, "enabled regions (ec2:DescribeRegions)")
+    enabled = line(out, "enabled regions")
     assert enabled.startswith("✗") and "--REGIONS names eu-south-2, not enabled" in enabled
 
 

@@ -4,12 +4,14 @@ from __future__ import annotations
 import importlib
 import inspect
 import io
+import pickle
 import pkgutil
 
 import pytest
+from botocore.exceptions import ClientError, EndpointConnectionError
 
 import backup_report
-from backup_report import errors
+from backup_report import aws, errors
 from backup_report.errors import BackupReportError
 
 
@@ -53,3 +55,24 @@ def test_report_writes_to_stderr_by_default(capsys):
     assert errors.report(errors.ArgumentError("--LOOKBACK_DAYS 0: must be 1..30")) == 2
     out, err = capsys.readouterr()
     assert out == "" and err == "backup-report: error: --LOOKBACK_DAYS 0: must be 1..30\n"
+
+
+def test_a_named_error_says_what_failed_the_aws_cause_and_the_fix():
+    denied = ClientError({"Error": {"Code": "AccessDenied", "Message": "no"}}, "HeadBucket")
+    named = aws.named_error(errors.BucketError, "Cannot use --REPORT_BUCKET b", denied, "check --REPORT_BUCKET")
+    assert type(named) is errors.BucketError
+    assert str(named) == "Cannot use --REPORT_BUCKET b: AccessDenied: no — check --REPORT_BUCKET"
+    assert (named.problem, named.fix) == ("Cannot use --REPORT_BUCKET b: AccessDenied: no", "check --REPORT_BUCKET")
+    unreachable = EndpointConnectionError(endpoint_url="https://glue")
+    assert str(aws.named_error(errors.CatalogError, "Cannot read table d.t", unreachable)) == (
+        'Cannot read table d.t: EndpointConnectionError: Could not connect to the endpoint URL: "https://glue"')
+    copy = pickle.loads(pickle.dumps(named))  # as a forked lane hands it back
+    assert (type(copy), str(copy), copy.problem, copy.fix) == (type(named), str(named), named.problem, named.fix)
+
+
+def test_an_error_without_a_fix_is_its_message():
+    error = errors.RoleError("Cannot assume it")
+    assert (str(error), error.problem, error.fix) == ("Cannot assume it", "Cannot assume it", "")
+    stream = io.StringIO()
+    errors.report(errors.BucketError("Cannot use it", "check it"), stream)
+    assert stream.getvalue() == "backup-report: error: Cannot use it — check it\n"

@@ -1,6 +1,7 @@
 """Job arguments (docs/reference.md), read the Glue way and validated before any I/O."""
 from __future__ import annotations
 
+import argparse
 import datetime as dt
 import difflib
 import os
@@ -52,6 +53,16 @@ ARGUMENTS: Tuple[Argument, ...] = (
              f"jobs that finished longer ago are never announced, 1..{MAX_ALERT_AGE_HOURS}"),
 )
 ARGUMENT_NAMES = tuple(a.name for a in ARGUMENTS)
+
+
+def add_job_arguments(parser: argparse.ArgumentParser, description: Optional[str] = None) -> None:
+    """The job's arguments as ``--NAME VALUE`` options of ``parser``, in a group of their own with
+    their help, for the commands that take them; their values are validated by ``parse_arguments``."""
+    group = parser.add_argument_group("the job's arguments", description)
+    for a in ARGUMENTS:
+        default = " (required)" if a.required else f" (default: {a.default})" if a.default else ""
+        group.add_argument("--" + a.name, metavar="VALUE", help=(a.help + default).replace("%", "%%"))
+
 
 #: Arguments Glue itself passes to a job's script, or reads from its DefaultArguments
 #: (the "job parameters used by AWS Glue"), that are not named in Glue's lowercase-hyphen

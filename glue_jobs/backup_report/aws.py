@@ -2,11 +2,10 @@
 from __future__ import annotations
 
 import datetime as dt
-import logging
 import os
 import re
 import threading
-from typing import Any, Dict, Optional, Tuple
+from typing import Any, Dict, Optional, Tuple, Type, TypeVar
 
 import boto3
 import botocore.session
@@ -18,7 +17,7 @@ from botocore.utils import parse_timestamp
 from . import __version__
 from .errors import BackupReportError, ConfigurationError, RoleError
 
-log = logging.getLogger(__name__)
+Named = TypeVar("Named", bound=BackupReportError)
 
 #: Enough retries to ride out heavy throttling (AWS Backup list calls: 20/s per region);
 #: botocore's ``max_attempts`` counts retries, so a call is tried up to 11 times.
@@ -76,7 +75,7 @@ def parse_api_timestamp(value):
     return parse_timestamp(value).astimezone(dt.timezone.utc)
 
 
-def error_code(error: Exception) -> str:
+def error_code(error: BaseException) -> str:
     """The AWS error code of a ClientError, else the exception's class name."""
     if isinstance(error, ClientError):
         return str(error.response.get("Error", {}).get("Code") or "ClientError")
@@ -89,6 +88,15 @@ def describe_error(error: Exception) -> str:
         message = error.response.get("Error", {}).get("Message") or ""
         return f"{error_code(error)}: {message}".strip().rstrip(":")
     return f"{type(error).__name__}: {error}"
+
+
+def named_error(cls: Type[Named], what_failed: str, error: Exception, fix: str = "") -> Named:
+    """``cls`` saying ``<what failed>: <AWS code>: <AWS message> — <fix>``; raise it ``from error``.
+
+    ``what_failed`` names what was asked of AWS and the argument or resource it came from
+    (``Cannot use --REPORT_BUCKET b``); ``fix`` what to do about it, when there is something to say.
+    """
+    return cls(f"{what_failed}: {describe_error(error)}", fix)
 
 
 def cause(error: BaseException) -> str:
@@ -196,9 +204,11 @@ def assume_management_session(
         first = fetch()
     except AWS_ERRORS as error:
         id_argument = "--CONFIG_EXTERNAL_ID" if argument == "--CONFIG_ROLE_ARN" else "--EXTERNAL_ID"
-        hint = (f"check the role's trust policy names this job's role and that {id_argument} "
-                "matches its sts:ExternalId condition")
-        raise RoleError(f"Cannot assume {argument} {role_arn}: {describe_error(error)} ({hint})") from error
+        external = (f"{id_argument} equals the role's sts:ExternalId condition" if external_id
+                    else f"the role requires no ExternalId ({id_argument} was not given)")
+        raise named_error(RoleError, f"Cannot assume {argument} {role_arn}", error,
+                          f"check that the role's trust policy admits the caller (on Glue: the job's role) "
+                          f"and that {external}") from error
     credentials = RefreshableCredentials.create_from_metadata(
         metadata=first, refresh_using=fetch, method="sts-assume-role")
     core = botocore.session.get_session()
@@ -216,8 +226,8 @@ def enabled_regions(session: boto3.Session) -> Tuple[str, ...]:
     try:
         answer = ec2.describe_regions()  # without AllRegions: only the enabled ones
     except AWS_ERRORS as error:
-        raise ConfigurationError(
-            f"Cannot list the regions enabled for the management account (ec2:DescribeRegions): "
-            f"{describe_error(error)}; grant it to the management role or pass --REGIONS") from error
+        raise named_error(ConfigurationError,
+                          "Cannot list the regions enabled for the management account (ec2:DescribeRegions)",
+                          error, "grant ec2:DescribeRegions to the management role, or pass --REGIONS") from error
     return tuple(sorted(r["RegionName"] for r in answer["Regions"]
                         if r.get("OptInStatus", "opt-in-not-required") != "not-opted-in"))

@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import logging
 import threading
 from typing import Dict, Iterable, List, Mapping, Set, Tuple
 
@@ -10,7 +9,7 @@ import awswrangler as wr
 import boto3
 from botocore.exceptions import BotoCoreError, ClientError
 
-from .aws import AWS_ERRORS, botocore_config, describe_error
+from .aws import AWS_ERRORS, botocore_config, error_code, named_error
 from .errors import CatalogError
 from .layout import (
     day_path,
@@ -21,20 +20,21 @@ from .layout import (
 )
 from .schema import SERDE_LIBRARY, SERDE_PARAMETERS, Table
 
-log = logging.getLogger(__name__)
-
 
 def check_database(session: boto3.Session, database: str) -> None:
-    """Fail fast when the Glue database is missing (the reporting stack creates it)."""
+    """Fail fast when the Glue database is missing (the reporting stack creates it); raises CatalogError."""
     try:
         session.client("glue", config=botocore_config()).get_database(Name=database)
     except ClientError as error:
-        if error.response.get("Error", {}).get("Code") == "EntityNotFoundException":
-            raise CatalogError(f"--GLUE_DATABASE {database} does not exist: create it "
-                               "(the reporting stack does) or pass an existing database") from error
-        raise CatalogError(f"Cannot read --GLUE_DATABASE {database}: {describe_error(error)}") from error
+        if error_code(error) == "EntityNotFoundException":
+            raise named_error(CatalogError, f"--GLUE_DATABASE {database} does not exist in {session.region_name}",
+                              error, "check --GLUE_DATABASE and the region, or deploy the reporting stack "
+                              "(it creates the database)") from error
+        raise named_error(CatalogError, f"Cannot read --GLUE_DATABASE {database}", error,
+                          "allow glue:GetDatabase to the caller") from error
     except BotoCoreError as error:
-        raise CatalogError(f"Cannot reach the Glue catalog for {database}: {describe_error(error)}") from error
+        raise named_error(CatalogError, f"Cannot reach the Glue catalog for {database}", error,
+                          "check the network and the region") from error
 
 
 def ensure_table(session: boto3.Session, database: str, bucket: str, prefix: str, table: Table) -> None:
@@ -58,8 +58,7 @@ def ensure_table(session: boto3.Session, database: str, bucket: str, prefix: str
             boto3_session=session,
         )
     except AWS_ERRORS as error:
-        raise CatalogError(f"Cannot create or update table {database}.{table.name}: "
-                           f"{describe_error(error)}") from error
+        raise named_error(CatalogError, f"Cannot create or update table {database}.{table.name}", error) from error
 
 
 def add_partitions(session: boto3.Session, database: str, table: Table, partitions: Mapping[str, List[str]]) -> None:
@@ -79,8 +78,8 @@ def add_partitions(session: boto3.Session, database: str, table: Table, partitio
     except (*AWS_ERRORS, wr.exceptions.ServiceApiError) as error:
         names = ", ".join("/".join(f"{c.name}={v}" for c, v in zip(table.partitions, values))
                           for values in partitions.values())
-        raise CatalogError(f"Cannot register partition(s) {names} of {database}.{table.name}: "
-                           f"{describe_error(error)}") from error
+        raise named_error(CatalogError, f"Cannot register partition(s) {names} of {database}.{table.name}",
+                          error) from error
 
 
 class PartitionRegistry:
@@ -128,7 +127,7 @@ def sync_partitions(session: boto3.Session, database: str, bucket: str, prefix: 
     try:
         existing = wr.catalog.get_partitions(database=database, table=table.name, boto3_session=session)
     except AWS_ERRORS as error:
-        raise CatalogError(f"Cannot read partitions of {database}.{table.name}: {describe_error(error)}") from error
+        raise named_error(CatalogError, f"Cannot read partitions of {database}.{table.name}", error) from error
     in_window = {d.isoformat() for d in days}
     have = {tuple(values): location for location, values in existing.items() if values and values[0] in in_window}
     to_add = {location: list(values) for values, location in wanted.items() if values not in have}
@@ -139,6 +138,5 @@ def sync_partitions(session: boto3.Session, database: str, bucket: str, prefix: 
             wr.catalog.delete_partitions(database=database, table=table.name,
                                          partitions_values=to_remove, boto3_session=session)
     except AWS_ERRORS as error:
-        raise CatalogError(f"Cannot update partitions of {database}.{table.name}: "
-                           f"{describe_error(error)}") from error
+        raise named_error(CatalogError, f"Cannot update partitions of {database}.{table.name}", error) from error
     return list(to_add.values()), to_remove

@@ -40,10 +40,9 @@ def _parser() -> argparse.ArgumentParser:
                     "--REPORT_BUCKET b --MANAGEMENT_ROLE_ARN arn --GLUE_DATABASE d --LOOKBACK_DAYS 3",
         add_help=False)
 
+    # Listed here only: `backup-report doctor ...` is parsed by doctor's own parser (doctor.build_parser).
     commands.add_parser(
         "doctor", help="read-only preflight of a deployment (the job's arguments, or --job-name NAME)",
-        description="Check credentials, region, bucket, database, management role, ListBackupJobs per "
-                    "region, cross-account monitoring and trusted access, one line each; never writes.",
         add_help=False)
 
     query = commands.add_parser(

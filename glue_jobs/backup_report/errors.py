@@ -13,9 +13,18 @@ PREFIX = "backup-report: error: "
 
 
 class BackupReportError(Exception):
-    """Base class: a failure the job reports on stderr and turns into an exit status."""
+    """Base class: a failure the job reports on stderr and turns into an exit status.
+
+    The message says what failed and why; ``fix``, when given, says what to do about it and
+    ends the message after " — " (``problem`` is the message without it). ``aws.named_error``
+    builds them from an AWS error; doctor shows the two parts of the job's own errors.
+    """
 
     exit_code = 1
+
+    def __init__(self, problem: str = "", fix: str = ""):
+        super().__init__(f"{problem} — {fix}" if problem and fix else problem or fix)
+        self.problem, self.fix = problem, fix
 
 
 # --------------------------------------------------------------------------- the job
@@ -40,6 +49,10 @@ class BucketError(BackupReportError):
 
 class CatalogError(BackupReportError):
     """The Glue database or a table cannot be read or updated."""
+
+
+class InventoryError(BackupReportError):
+    """The AWS Config aggregator could not be read; the inventory keeps its earlier snapshots."""
 
 
 class PartialFailure(BackupReportError):

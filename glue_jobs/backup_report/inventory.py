@@ -20,7 +20,7 @@ import boto3
 from . import aws, catalog
 from .arguments import Settings, utc_now
 from .aws import AWS_ERRORS
-from .errors import BackupReportError, BucketError
+from .errors import BackupReportError, BucketError, InventoryError
 from .layout import day_path, list_objects, run_token
 from .resource_types import CONFIG_TYPES, backup_arn, backup_type
 from .schema import RESOURCES
@@ -111,15 +111,24 @@ def config_session(session: boto3.Session, management: boto3.Session, settings: 
                                          settings.run_id, principal="config", argument="--CONFIG_ROLE_ARN")
 
 
-def _cause(error: Exception, settings: Settings, region: str) -> str:
-    """``aws.cause`` with what to check for the two errors a Config set-up usually has."""
-    cause, code = aws.cause(error), aws.error_code(error)
-    if code == "NoSuchConfigurationAggregatorException":
-        cause += (f" (check that --CONFIG_AGGREGATOR names an aggregator in {region} of the account of "
-                  f"{settings.config_role_arn})")
-    elif "AccessDenied" in code:
-        cause += f" (grant config:SelectAggregateResourceConfig on the aggregator to {settings.config_role_arn})"
-    return cause
+def read_resources(reader: boto3.Session, settings: Settings, region: str, names: Mapping[str, str],
+                   captured_at: dt.datetime) -> Dict[str, List[Any]]:
+    """The ``resources`` rows of the aggregator's items; raises InventoryError naming the aggregator,
+    the cause and what to check for the two errors a Config set-up usually has."""
+    aggregator = settings.config_aggregator or ""
+    client = reader.client("config", region_name=region, config=aws.botocore_config())
+    partition = settings.role_arn.split(":")[1] if settings.role_arn.count(":") > 2 else "aws"
+    try:
+        return resource_rows(select_items(client, aggregator), names, captured_at, partition)
+    except AWS_ERRORS as error:
+        code = aws.error_code(error)
+        fix = ""
+        if code == "NoSuchConfigurationAggregatorException":
+            fix = (f"check that --CONFIG_AGGREGATOR names an aggregator in {region} of the account of "
+                   f"{settings.config_role_arn}")
+        elif "AccessDenied" in code:
+            fix = f"grant config:SelectAggregateResourceConfig on the aggregator to {settings.config_role_arn}"
+        raise aws.named_error(InventoryError, f"AWS Config aggregator {aggregator}", error, fix) from error
 
 
 def snapshot(session: boto3.Session, management: boto3.Session, settings: Settings,
@@ -138,10 +147,7 @@ def snapshot(session: boto3.Session, management: boto3.Session, settings: Settin
     try:
         catalog.ensure_table(session, settings.database, settings.bucket, settings.prefix, RESOURCES)
         reader = config_session(session, management, settings)
-        client = reader.client("config", region_name=region, config=aws.botocore_config())
-        captured_at = utc_now()
-        partition = settings.role_arn.split(":")[1] if settings.role_arn.count(":") > 2 else "aws"
-        values = resource_rows(select_items(client, aggregator), names, captured_at, partition)
+        values = read_resources(reader, settings, region, names, utc_now())
         count = len(values["resource_arn"])
         for chunk, start in enumerate(range(0, max(count, 1), CHUNK_ROWS)):
             part = {k: v[start:start + CHUNK_ROWS] for k, v in values.items()}
@@ -150,7 +156,7 @@ def snapshot(session: boto3.Session, management: boto3.Session, settings: Settin
             write_csv(typed_frame(RESOURCES.columns, part), RESOURCES, path, session)
         catalog.add_partitions(session, settings.database, RESOURCES, {folder: [day.isoformat()]})
     except Exception as error:  # the job slices are written: record this failure, keep the old snapshot
-        result.error = f"AWS Config aggregator {aggregator}: {_cause(error, settings, region)} (earlier snapshots kept)"
+        result.error = f"{aws.cause(error)} (earlier snapshots kept)"
         try:
             delete_objects(session, written)
         except BucketError as cleanup:

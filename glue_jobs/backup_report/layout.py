@@ -18,7 +18,7 @@ from typing import Iterable, List, Set
 import awswrangler as wr
 import boto3
 
-from .aws import AWS_ERRORS, describe_error
+from .aws import AWS_ERRORS, named_error
 from .errors import BucketError
 from .schema import REPORT_RUNS, Table
 
@@ -71,7 +71,7 @@ def list_objects(session: boto3.Session, path: str) -> List[str]:
     try:
         return wr.s3.list_objects(path, boto3_session=session)
     except AWS_ERRORS as error:
-        raise BucketError(f"Cannot list {path}: {describe_error(error)}") from error
+        raise named_error(BucketError, f"Cannot list {path}", error) from error
 
 
 def partitions_present(paths: Iterable[str]) -> Set[str]:

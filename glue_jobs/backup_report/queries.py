@@ -298,7 +298,7 @@ def run_on_athena(sql: str, database: str, workgroup: str,
     """
     import awswrangler as wr
 
-    from .aws import AWS_ERRORS, describe_error
+    from .aws import AWS_ERRORS, cause, named_error
 
     wrangler_errors = tuple(c for c in vars(wr.exceptions).values()
                             if isinstance(c, type) and issubclass(c, Exception))
@@ -309,15 +309,15 @@ def run_on_athena(sql: str, database: str, workgroup: str,
     except AthenaQueryFailed:
         raise
     except wrangler_errors as error:
-        raise AthenaQueryFailed(f"Athena failed the query in workgroup {workgroup}, database {database}: "
-                                f"{type(error).__name__}: {error}") from error
+        raise named_error(AthenaQueryFailed, f"Athena failed the query in workgroup {workgroup}, database {database}",
+                          error) from error
     except AWS_ERRORS as error:
-        raise AthenaQueryFailed(f"Cannot run the query on Athena (workgroup {workgroup}, database {database}): "
-                                f"{describe_error(error)}; check your AWS credentials and region, or pass "
-                                "--local to query the local copy") from error
+        raise named_error(AthenaQueryFailed,
+                          f"Cannot run the query on Athena (workgroup {workgroup}, database {database})", error,
+                          "check your AWS credentials and region, or pass --local to query the local copy") from error
     except Exception as error:  # whatever else the client library trips on: one line, never a traceback
         raise AthenaQueryFailed(f"Cannot read Athena's answer (workgroup {workgroup}, database {database}): "
-                                f"unexpected {type(error).__name__}: {error}{_local_hint()}") from error
+                                f"{cause(error)}{_local_hint()}") from error
 
 
 def _local_hint() -> str:

@@ -25,7 +25,7 @@ from botocore.exceptions import BotoCoreError, ClientError
 
 from .attention import Item
 from .attention import pick as pick_attention
-from .aws import AWS_ERRORS, botocore_config, describe_error
+from .aws import AWS_ERRORS, botocore_config, describe_error, error_code, named_error
 from .errors import BucketError
 from .layout import (
     day_path,
@@ -342,23 +342,29 @@ class SliceWriter:
 
 
 def delete_objects(session: boto3.Session, paths: List[str]) -> None:
+    """Delete ``paths`` (``s3://`` objects); raises BucketError naming the first."""
     if not paths:
         return
     try:
         wr.s3.delete_objects(paths, use_threads=False, boto3_session=session)
     except AWS_ERRORS as error:
-        raise BucketError(f"Cannot delete {len(paths)} object(s) such as {paths[0]}: "
-                          f"{describe_error(error)}") from error
+        raise named_error(BucketError, f"Cannot delete {len(paths)} object(s) such as {paths[0]}", error) from error
 
 
 def check_bucket(session: boto3.Session, bucket: str) -> None:
-    """Fail fast, before any fetch, when the report bucket is missing or not ours to use."""
+    """Fail fast, before any fetch, when the report bucket is missing or not ours to use; raises BucketError."""
     try:
         session.client("s3", config=botocore_config()).head_bucket(Bucket=bucket)
     except ClientError as error:
-        code = error.response.get("Error", {}).get("Code", "")
-        reason = {"404": "it does not exist", "NoSuchBucket": "it does not exist",
-                  "403": "access is denied to the job's role"}.get(code, describe_error(error))
-        raise BucketError(f"Cannot use --REPORT_BUCKET {bucket}: {reason}") from error
+        code = error_code(error)  # HeadBucket's answer has no body: its code is the HTTP status
+        if code in ("404", "NoSuchBucket"):
+            fix = "no such bucket: check --REPORT_BUCKET, or deploy the reporting stack (it creates the bucket)"
+        elif code in ("403", "AccessDenied", "AllAccessDisabled"):
+            fix = ("the caller may not use it: check --REPORT_BUCKET, and that the caller (on Glue: the job's role) "
+                   "may s3:ListBucket it")
+        else:
+            fix = "check --REPORT_BUCKET"
+        raise named_error(BucketError, f"Cannot use --REPORT_BUCKET {bucket}", error, fix) from error
     except BotoCoreError as error:
-        raise BucketError(f"Cannot reach --REPORT_BUCKET {bucket}: {describe_error(error)}") from error
+        raise named_error(BucketError, f"Cannot reach --REPORT_BUCKET {bucket}", error,
+                          "check the network and the region") from error
