@@ -19,7 +19,7 @@ from setuptools.command.build_py import build_py
 ROOT = Path(__file__).resolve().parent
 GLUE_BUILD = os.environ.get("BACKUP_REPORT_BUILD", "") == "glue"
 #: Modules of the package the Glue job never imports (tools for people, not for the job).
-NOT_FOR_GLUE = {"cli", "doctor", "output", "permissions", "queries", "resources"}
+NOT_FOR_GLUE = {"cli", "doctor", "doctor_checks", "output", "permissions", "queries", "resources"}
 
 
 class BuildPy(build_py):
