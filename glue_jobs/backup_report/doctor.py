@@ -25,7 +25,7 @@ from typing import Callable, Dict, List, Optional, Sequence, Set, Tuple
 import boto3
 from botocore.exceptions import BotoCoreError, ClientError
 
-from . import aws, fetch
+from . import aws, listing
 from .arguments import (
     ARGUMENT_NAMES,
     ARGUMENTS,
@@ -275,7 +275,7 @@ def check_listing(client, region: str) -> Tuple[Check, Optional[Set[str]]]:
     """ListBackupJobs with ByAccountId='*' answers in ``region``; the accounts of its first page."""
     check = f"ListBackupJobs(ByAccountId='*') in {region}"
     try:
-        page = client.list_backup_jobs(ByAccountId="*", MaxResults=fetch.PAGE_SIZE)
+        page = client.list_backup_jobs(ByAccountId="*", MaxResults=listing.PAGE_SIZE)
     except AWS_ERRORS as error:
         return Check(check, FAIL, aws.describe_error(error),
                      "grant backup:List{Backup,Copy,Restore}Jobs to the management role, check that no SCP "
@@ -473,7 +473,7 @@ def _management_checks(management: boto3.Session, settings: Settings, add, skip)
     seen: Set[str] = set()
     answered = 0
     if regions:
-        clients = [fetch.backup_client(management, r) for r in regions]  # created here: sessions are not thread-safe
+        clients = [listing.backup_client(management, r) for r in regions]  # created here: sessions are not thread-safe
         with ThreadPoolExecutor(max_workers=min(PARALLEL_REGIONS, len(regions))) as pool:
             results = list(pool.map(check_listing, clients, regions))
         for check, accounts in results:
