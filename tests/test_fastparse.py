@@ -4,6 +4,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import logging
+import multiprocessing
 
 import boto3
 import botocore.parsers
@@ -248,3 +249,11 @@ def test_an_operation_without_a_converter_is_logged_and_its_pages_count_as_fallb
     assert fast.parse("TagResource", b"{}") is None
     assert fast.parse("ListProtectedResources", b"{}") is None  # not one of its operations
     assert counted_since(before) == (0, 2)
+
+
+def test_a_forked_process_counts_its_own_pages_from_zero():
+    _, fast = offline_parser(["ListBackupJobs"])
+    assert fast.parse("ListBackupJobs", b'{"BackupJobs": []}') == {"BackupJobs": []}
+    assert fastparse.page_counts().fast >= 1
+    with multiprocessing.get_context("fork").Pool(1) as pool:
+        assert pool.apply(fastparse.page_counts) == (0, 0)

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import os
 import re
 import threading
 from typing import Any, Callable, Dict, FrozenSet, List, NamedTuple, Optional, Sequence, Set, Tuple
@@ -37,6 +38,9 @@ class _Counter:
     """Thread-safe page counts, and the operations already warned about."""
 
     def __init__(self) -> None:
+        self.reset()
+
+    def reset(self) -> None:
         self.lock = threading.Lock()
         self.fast = self.fallback = 0
         self.warned: Set[str] = set()
@@ -55,10 +59,14 @@ class _Counter:
 
 
 _COUNTER = _Counter()
+# A forked listing process counts its own pages from zero (the run adds them up), with a
+# lock of its own: another thread of the parent may have held the parent's while it forked.
+os.register_at_fork(after_in_child=_COUNTER.reset)
 
 
 def page_counts() -> PageCounts:
-    """The pages this process parsed fast, and those left to botocore, so far."""
+    """The pages this process parsed fast, and those left to botocore, so far (a forked
+    process starts from zero)."""
     with _COUNTER.lock:
         return PageCounts(_COUNTER.fast, _COUNTER.fallback)
 
