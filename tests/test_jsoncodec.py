@@ -64,7 +64,7 @@ def test_loads_reads_an_integer_beyond_64_bits_as_the_nearest_float(codec):
     decoded = codec.loads(body)
     if codec.orjson is None:
         assert _same(decoded, exact)
-    else:  # the documented difference (fetch.FastPageParser leaves such pages to botocore)
+    else:  # the documented difference (fastparse.FastPageParser leaves such pages to botocore)
         assert decoded == [float(n) for n in exact] and all(type(v) is float for v in decoded)
 
 

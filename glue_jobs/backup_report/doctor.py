@@ -27,7 +27,7 @@ from typing import Callable, List, NoReturn, Optional, Sequence, Set
 import boto3
 from botocore.exceptions import BotoCoreError
 
-from . import aws, fetch
+from . import aws, listing
 from .arguments import ARGUMENT_NAMES, Settings, add_job_arguments, parse_arguments, refuse_unknown_arguments
 from .doctor_checks import (
     FAIL,
@@ -204,7 +204,7 @@ def _management_checks(management: boto3.Session, settings: Settings, add: Calla
     seen: Set[str] = set()
     answered = 0
     if regions:
-        clients = [fetch.backup_client(management, r) for r in regions]  # created here: sessions are not thread-safe
+        clients = [listing.backup_client(management, r) for r in regions]  # created here: sessions are not thread-safe
         with ThreadPoolExecutor(max_workers=min(PARALLEL_REGIONS, len(regions))) as pool:
             results = list(pool.map(check_listing, clients, regions))
         for check, accounts in results:

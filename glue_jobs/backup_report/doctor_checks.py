@@ -12,7 +12,7 @@ from typing import Dict, Optional, Set, Tuple
 import boto3
 from botocore.exceptions import BotoCoreError, ClientError
 
-from . import aws, catalog, fetch, write
+from . import aws, catalog, listing, org, write
 from .arguments import Settings
 from .aws import AWS_ERRORS
 from .errors import BackupReportError, BucketError, CatalogError, ConfigurationError, RoleError
@@ -158,7 +158,7 @@ def check_listing(client, region: str) -> Tuple[Check, Optional[Set[str]]]:
     """ListBackupJobs with ByAccountId='*' answers in ``region``; the accounts of its first page."""
     check = f"ListBackupJobs(ByAccountId='*') in {region}"
     try:
-        page = client.list_backup_jobs(ByAccountId="*", MaxResults=fetch.PAGE_SIZE)
+        page = client.list_backup_jobs(ByAccountId="*", MaxResults=listing.PAGE_SIZE)
     except AWS_ERRORS as error:
         return Check(check, FAIL, aws.describe_error(error),
                      "grant backup:List{Backup,Copy,Restore}Jobs to the management role, check that no SCP "
@@ -172,9 +172,8 @@ def check_listing(client, region: str) -> Tuple[Check, Optional[Set[str]]]:
 def organization_accounts(management: boto3.Session) -> Tuple[Check, Optional[Set[str]]]:
     """The organisation's account ids (organizations:ListAccounts); None when it cannot be read."""
     check = "organisation accounts (organizations:ListAccounts)"
-    client = management.client("organizations", config=aws.botocore_config())
     try:
-        ids = {a["Id"] for page in client.get_paginator("list_accounts").paginate() for a in page["Accounts"]}
+        ids = set(org.list_accounts(management))
     except ClientError as error:
         if aws.error_code(error) == "AWSOrganizationsNotInUseException":
             return Check(check, FAIL, "the management account is not in an organisation",

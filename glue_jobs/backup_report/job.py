@@ -17,7 +17,7 @@ from typing import List, Mapping, Optional, Sequence, Set, Tuple
 
 import boto3
 
-from . import aws, catalog, errors, fetch, inventory, notify, report_runs
+from . import aws, catalog, errors, inventory, listing, notify, org, pacing, report_runs
 from .arguments import Settings, parse_arguments, read_raw_arguments
 from .aws import AWS_ERRORS
 from .errors import AlertError, BackupReportError, BucketError, PartialFailure
@@ -96,7 +96,7 @@ def run_slice(client, session: boto3.Session, settings: Settings, table: Table, 
     seen: Set[str] = set()
     id_field = table.columns[0].source
     try:
-        for page in fetch.list_jobs(client, table, day):
+        for page in listing.list_jobs(client, table, day):
             for job in page:
                 if job[id_field] not in seen:
                     seen.add(job[id_field])
@@ -184,7 +184,7 @@ def _run_lanes_in_threads(management: boto3.Session, session: boto3.Session, set
                           registry: catalog.PartitionRegistry) -> List[List[SliceResult]]:
     regions = sorted({region for _, region in lanes})
     # created here, not in the threads (sessions are not thread-safe); one quota per region
-    clients = {r: fetch.backup_client(management, r, fetch.RateLimiter()) for r in regions}
+    clients = {r: listing.backup_client(management, r, pacing.RateLimiter()) for r in regions}
     with ThreadPoolExecutor(max_workers=min(len(lanes), MAX_PARALLEL_LANES)) as pool:
         futures = [pool.submit(run_lane, clients[region], session, settings, table, region, names, registry)
                    for table, region in lanes]
@@ -218,8 +218,8 @@ class _Worker:
         assert self is not None, "the worker process was not started"
         if region not in self.clients:
             lock, state = self.buckets[region]
-            self.clients[region] = fetch.backup_client(self.management, region,
-                                                       fetch.RateLimiter(lock=lock, state=state))
+            self.clients[region] = listing.backup_client(self.management, region,
+                                                       pacing.RateLimiter(lock=lock, state=state))
         table = JOB_TABLES_BY_TYPE[job_type]
         return run_lane(self.clients[region], self.session, self.settings, table, region, self.names,
                         self.registry)
@@ -266,7 +266,7 @@ def run(settings: Settings) -> RunReport:
     management = aws.assume_management_session(session, settings.role_arn, settings.external_id,
                                                 settings.run_id)
     regions = settings.regions or aws.enabled_regions(management)
-    names = fetch.account_names(management)
+    names = org.account_names(management)
     log.info("run %s: report days %s to %s, %d region(s): %s, %d account name(s) known", settings.run_id,
              settings.days[0], settings.days[-1], len(regions), ",".join(regions), len(names))
     for table in ALL_TABLES:

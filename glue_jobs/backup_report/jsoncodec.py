@@ -4,7 +4,7 @@ orjson (a pin of the Glue job) decodes a ``List*Jobs`` page in about half the ti
 ``json`` and encodes the attention events' details several times faster. Both functions give
 what the standard library gives, and what orjson refuses (NaN, lone surrogates, ...) goes to the
 standard library, with one difference: an integer beyond 64 bits is decoded as the nearest float
-(``fetch.FastPageParser`` leaves a page with such a number to botocore).
+(``fastparse.FastPageParser`` leaves a page with such a number to botocore).
 """
 from __future__ import annotations
 
