@@ -22,7 +22,7 @@ from typing import Dict, List, Mapping, Optional, Sequence, Tuple
 import boto3
 
 from ..resources import entry_script
-from .backup_emulator import EmulatorClient
+from .emulator import EmulatorClient
 
 #: moto's default account: the management account of the local organisation.
 MANAGEMENT_ACCOUNT_ID = "123456789012"
@@ -150,7 +150,7 @@ class LocalAws:
             port_file = folder / "port"
             env = dict(os.environ, PYTHONPATH=os.pathsep.join([str(PACKAGE_ROOT)] + sys.path))
             emulator = subprocess.Popen(
-                [sys.executable, "-m", "backup_report.local.backup_emulator", "--port", str(self.backup_port),
+                [sys.executable, "-m", "backup_report.local.emulator", "--port", str(self.backup_port),
                  "--management-account-id", MANAGEMENT_ACCOUNT_ID, "--port-file", str(port_file)],
                 stdout=out, stderr=out, env=env)
             self._procs.append(emulator)
