@@ -14,7 +14,7 @@ import sys
 import time
 from typing import IO, List, Optional
 
-from ..errors import DemoError
+from .errors import DemoError
 from .demo import BUCKET, DATABASE, REGIONS, _Printer, force_local_env, load_demo_org
 from .stack import ROLE_ARN, LocalAws
 

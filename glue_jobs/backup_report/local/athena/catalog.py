@@ -15,7 +15,8 @@ import boto3
 from botocore.exceptions import BotoCoreError, ClientError
 
 from ...aws import AWS_ERRORS, botocore_config, describe_error
-from ...errors import QueryError, UnsupportedFormat
+from ...errors import QueryError
+from ..errors import UnsupportedFormat
 from .serde import LAZY_SIMPLE_SERDE, READERS
 
 #: Above this many partitions of a table, one listing of the table beats one per partition.
