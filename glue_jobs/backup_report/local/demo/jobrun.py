@@ -46,7 +46,8 @@ def run_job_with_progress(aws: LocalAws, args: Sequence[str], now: dt.datetime, 
     """Run the Glue entry script, drawing a progress bar from its per-slice log lines (INFO on
     stdout, ERROR on stderr: written, failed and skipped slices, as report_runs counts them);
     its whole log is kept in ``log_dir`` (``<label>-job.stdout.log`` / ``.stderr.log``)."""
-    proc = subprocess.Popen([sys.executable, str(ENTRY_SCRIPT), *args], env=aws.job_env(now.strftime("%Y-%m-%dT%H:%M:%S")),
+    proc = subprocess.Popen([sys.executable, str(ENTRY_SCRIPT), *args],
+                            env=aws.job_env(now.strftime("%Y-%m-%dT%H:%M:%S")),
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, bufsize=1)
     run = JobRun(label, 0, "", "")
     captured: Dict[str, List[str]] = {"stdout": [], "stderr": []}

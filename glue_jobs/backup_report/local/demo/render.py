@@ -84,7 +84,8 @@ def html_table(frame: "object", max_rows: int = 25) -> str:
     note = f'<p class="note">{more} more row(s) in the CSV.</p>' if more > 0 else ""
     if not len(frame):  # type: ignore[arg-type]
         return '<p class="note">No rows: nothing to report.</p>'
-    return f'<div class="scroll"><table><thead><tr>{head}</tr></thead><tbody>{"".join(rows)}</tbody></table></div>{note}'
+    return (f'<div class="scroll"><table><thead><tr>{head}</tr></thead><tbody>{"".join(rows)}</tbody></table>'
+            f'</div>{note}')
 
 
 _CSS = """

@@ -56,7 +56,8 @@ def _config_item(res: Resource, region: str, r: random.Random, first_seen: date)
     config_type, engine = CONFIG_FORM[res.type]
     tail = res.arn.rsplit("/", 1)[-1] if "/" in res.arn else res.arn.rsplit(":", 1)[-1]
     resource_id = {"RDS": f"db-{hex_digits(r, 26).upper()}", "Aurora": f"cluster-{hex_digits(r, 26).upper()}",
-                   "DocumentDB": f"cluster-{hex_digits(r, 26).upper()}", "Neptune": f"cluster-{hex_digits(r, 26).upper()}",
+                   "DocumentDB": f"cluster-{hex_digits(r, 26).upper()}",
+                   "Neptune": f"cluster-{hex_digits(r, 26).upper()}",
                    "DynamoDB": res.name, "S3": res.name, "Redshift": res.name,
                    "CloudFormation": res.arn}.get(res.type, tail)
     env = next((e for e in ENVS if f"-{e}-" in f"-{res.name}-" or f"_{e}_" in res.name), "shared")

@@ -165,7 +165,8 @@ def recovery_point_arn(r: random.Random, res: Resource, region: str, account: st
     if t in ("Aurora", "DocumentDB", "Neptune"):
         return f"arn:aws:rds:{region}:{account}:cluster-snapshot:awsbackup:job-{job_id.lower()}"
     if t == "DynamoDB":
-        return f"arn:aws:dynamodb:{region}:{account}:table/{res.name}/backup/{r.getrandbits(40):013d}-{hex_digits(r, 8)}"
+        return (f"arn:aws:dynamodb:{region}:{account}:table/{res.name}/backup/"
+                f"{r.getrandbits(40):013d}-{hex_digits(r, 8)}")
     if t == "FSx":
         return f"arn:aws:fsx:{region}:{account}:backup/backup-{hex_digits(r)}"
     if t == "Redshift":
