@@ -82,7 +82,7 @@ class BackupService:
         token = filters.pop("NextToken", None)
         account = filters.pop("ByAccountId", None)
         scope = account if account is not None else self.management_account_id
-        if scope == "*" and self.faults.faults.cross_account_monitoring_off:
+        if scope == "*" and self.faults.current.cross_account_monitoring_off:
             scope = self.management_account_id  # AWS Backup answers with the caller's own jobs only
         query_id = self._cursors.query_id(op, region, scope, filters)
         after = None if token is None else self._cursors.resolve(token, query_id)

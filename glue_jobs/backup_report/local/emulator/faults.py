@@ -69,21 +69,21 @@ class FaultInjector:
         self.management_account_id = management_account_id
         self.default_seed = default_seed
         self._lock = threading.Lock()
-        self.faults = Faults()
+        self.current = Faults()
         self._rng = random.Random(default_seed)
         self._buckets: Dict[str, List[float]] = {}
 
     def configure(self, faults: Faults) -> Dict[str, Any]:
         """Replace the configuration (and its RNG and buckets); returns it."""
         with self._lock:
-            self.faults = faults
+            self.current = faults
             self._rng = random.Random(self.default_seed if faults.seed is None else faults.seed)
             self._buckets = {}
         return faults.to_dict()
 
     def check(self, op: OpSpec, region: str) -> Optional[ApiError]:
         """The error this request gets, if any (after the configured latency)."""
-        f = self.faults
+        f = self.current
         if region in f.denied_regions or (region, op.name) in f.denied:
             return ApiError(403, "AccessDeniedException",
                             f"User: arn:aws:sts::{self.management_account_id}:assumed-role/BackupReportRead/emulator "

@@ -125,7 +125,7 @@ class BackupEmulator:
         return self.backup.set_faults(**faults)
 
     def faults(self) -> Dict[str, Any]:
-        return self.backup.faults.faults.to_dict()
+        return self.backup.faults.current.to_dict()
 
     def stats(self) -> Dict[str, Any]:
         """AWS Backup's counters since the last reset (``stats``); tuple keys."""
