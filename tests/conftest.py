@@ -8,7 +8,7 @@ from typing import Dict, List, Optional
 
 import pytest
 
-from backup_report.local.backup_emulator import EmulatorClient
+from backup_report.local.emulator import EmulatorClient
 from backup_report.local.stack import LocalAws, run_entry_script
 
 from .builders import TODAY, Report, build_history, new_report

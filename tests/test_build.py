@@ -97,7 +97,7 @@ def test_check_wheel_refuses_a_wheel_with_requirements_or_tooling(tmp_path):
     names, metadata = _contents(wheel)
     assert "backup_report/_data/sql/01_failed_backup_jobs.sql" in names  # the CLI's saved queries ship
     assert "backup_report/_data/requirements-glue.txt" in names
-    assert "backup_report/local/backup_emulator.py" in names
+    assert "backup_report/local/emulator/server.py" in names
     with pytest.raises(build_package.BuildError, match="local tooling|requirements"):
         build_package.check_wheel(wheel)
 

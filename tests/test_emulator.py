@@ -21,8 +21,8 @@ from botocore.config import Config
 from botocore.exceptions import ClientError
 
 from backup_report.local import synthetic
-from backup_report.local.backup_emulator import (OPS, UNSUPPORTED_MEMBERS, BackupEmulator, EmulatorClient,
-                                                 parse_timestamp_us)
+from backup_report.local.emulator import BackupEmulator, EmulatorClient
+from backup_report.local.emulator.wire import OPS, UNSUPPORTED_MEMBERS, parse_timestamp_us
 
 ROOT = Path(__file__).resolve().parents[1]
 MGMT = "123456789012"
@@ -629,7 +629,7 @@ def test_cli_runs_as_a_process_until_sigterm(tmp_path):
                                            restore_jobs_per_day=0).to_json())
     port_file = tmp_path / "port"
     env = dict(os.environ, PYTHONPATH=str(ROOT / "glue_jobs"))
-    proc = subprocess.Popen([sys.executable, "-m", "backup_report.local.backup_emulator", "--port", "0",
+    proc = subprocess.Popen([sys.executable, "-m", "backup_report.local.emulator", "--port", "0",
                              "--management-account-id", MGMT, "--generate", str(spec_file),
                              "--port-file", str(port_file)], env=env, stdout=subprocess.PIPE,
                             stderr=subprocess.PIPE, text=True)

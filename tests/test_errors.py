@@ -13,6 +13,7 @@ from botocore.exceptions import ClientError, EndpointConnectionError
 import backup_report
 from backup_report import aws, errors
 from backup_report.errors import BackupReportError
+from backup_report.local import errors as local_errors
 
 
 def error_classes(module):
@@ -22,16 +23,17 @@ def error_classes(module):
 
 def test_every_error_class_lives_in_errors_with_its_meaning():
     own = error_classes(errors)
-    assert {"AthenaQueryFailed", "NoSuchQuery", "ParameterError", "UnsupportedFormat", "DemoError"} <= {
-        c.__name__ for c in own}
-    for cls in own:
+    local = error_classes(local_errors)  # the errors only the local tools raise
+    assert {"AthenaQueryFailed", "NoSuchQuery", "ParameterError", "NoLocalAws"} <= {c.__name__ for c in own}
+    assert {c.__name__ for c in local} == {"UnsupportedFormat", "DemoError"}
+    for cls in own + local:
         assert issubclass(cls, BackupReportError), cls
         assert (cls.__doc__ or "").strip(), f"{cls.__name__} has no docstring"
         assert cls is BackupReportError or cls.__doc__ != BackupReportError.__doc__, cls
         assert isinstance(cls.exit_code, int) and cls.exit_code > 0
     elsewhere = []
     for module in pkgutil.walk_packages(backup_report.__path__, "backup_report."):
-        if module.name == "backup_report.errors":
+        if module.name in ("backup_report.errors", "backup_report.local.errors"):
             continue
         loaded = importlib.import_module(module.name)
         elsewhere += [f"{module.name}.{c.__name__}" for c in error_classes(loaded) if issubclass(c, BackupReportError)]

@@ -15,7 +15,7 @@ from botocore.exceptions import ClientError
 
 from backup_report import inventory, permissions, resource_types
 from backup_report.local.athena import LocalAthena
-from backup_report.local.config_emulator import Query
+from backup_report.local.emulator.config import Query
 from backup_report.queries import find_query
 
 from .builders import api_job, catalog_partitions, objects, read_rows

@@ -18,7 +18,8 @@ import pytest
 from backup_report import queries
 from backup_report.errors import NoSuchQuery, ParameterError, QueryError
 from backup_report.local import synthetic
-from backup_report.local.demo import DemoResult, render_html
+from backup_report.local.demo import DemoResult
+from backup_report.local.demo.render import render_html
 from backup_report.queries import list_queries, query_parameters, render_sql
 from backup_report.resources import sql_dir
 

@@ -1,6 +1,7 @@
 """The synthetic organisation: determinism, the API's exact shape, and the coverage every day carries."""
 from __future__ import annotations
 
+import hashlib
 import json
 import re
 import time
@@ -101,6 +102,43 @@ def test_same_seed_same_jobs_other_seed_other_jobs():
     other = s.generate(small(regions=["us-east-1", "eu-west-1"], days=2, seed=12))
     ids = {j["BackupJobId"] for j in one[("backup", "us-east-1")]}
     assert ids.isdisjoint({j["BackupJobId"] for j in other[("backup", "us-east-1")]})
+
+
+def fingerprint(value: Any) -> str:
+    """sha256 of the JSON text, keys in the generator's order (the emulator sends them so)."""
+    return hashlib.sha256(json.dumps(value, ensure_ascii=False, default=str).encode()).hexdigest()
+
+
+def test_a_seed_gives_the_same_bytes_release_after_release():
+    """Fingerprints of fixed seeds: the demo's story, the tests' expectations and the benchmark's
+    volumes stand on them; a change here changes every generated organisation."""
+    utc = timezone.utc
+    coverage = s.OrgSpec(accounts=s.default_accounts(5), regions=["us-east-1", "eu-west-1"],
+                         first_day=date(2026, 11, 26), days=1, backup_jobs_per_day=120, copy_jobs_per_day=60,
+                         restore_jobs_per_day=60, seed=11, now=datetime(2026, 11, 26, 18, 0, tzinfo=utc))
+    jobs = s.generate(coverage)
+    accounts = s.default_accounts(12)
+    story = s.OrgSpec(accounts=accounts, regions=["us-east-1", "eu-west-1", "ap-southeast-2"],
+                      first_day=date(2026, 11, 17), days=10, seed=7, story=True, backup_jobs_per_day=60,
+                      copy_jobs_per_day=24, restore_jobs_per_day=20, incident=(accounts[5][0], date(2026, 11, 21), 2),
+                      now=datetime(2026, 11, 26, 23, 59, tzinfo=utc))
+    told = s.generate(story)
+    inv = s.inventory(story, told)
+    keyed = lambda data: {"/".join(k): v for k, v in data.items()}  # noqa: E731
+    assert {
+        "plain": fingerprint(keyed(s.generate(s.OrgSpec(days=2)))),
+        "coverage": fingerprint(keyed(jobs)),
+        "settled": fingerprint(keyed(s.settle(jobs, seed=3))),
+        "story": fingerprint(keyed(told)),
+        "inventory": fingerprint([inv.items, keyed(inv.jobs), inv.never, inv.stopped, inv.not_protectable,
+                                  inv.types]),
+    } == {
+        "plain": "51b79e623bc1af1e9d498383a5d9ab6320f5feff1a88095a252213f8a510dfe0",
+        "coverage": "96f435a2570a7fc71a8472217c034e4780029b4c4a67bc105cccc8123ada78d5",
+        "settled": "5892cab2c6fa38db7390d8872fa895b77ff8cd519697f820e074eed7c7302617",
+        "story": "dac6c7578654791b93a8d48bae4c7eb1117625f35cee0d4c1739ae9bedec31c7",
+        "inventory": "7c34dc7ff94e2e4afc77eaa89d476de46967fdc491a24dc48507c711ad85399e",
+    }
 
 
 def test_streaming_matches_generate_and_a_day_stands_alone():

@@ -78,10 +78,6 @@ class ParameterError(QueryError):
     """A --param or --today value does not fit the query."""
 
 
-class UnsupportedFormat(QueryError):
-    """A table's SerDe or column type is one the local engine cannot read."""
-
-
 class AthenaQueryFailed(QueryError):
     """Athena refused or failed the query (permissions, workgroup, syntax, missing table)."""
 
@@ -89,12 +85,6 @@ class AthenaQueryFailed(QueryError):
 class NoLocalAws(QueryError):
     """``--local`` has no local AWS to read: AWS_ENDPOINT_URL is unset or not on this machine,
     or the ``[local]`` extra (moto, DuckDB, sqlglot) is not installed."""
-
-
-# --------------------------------------------------------------------------- the demo
-
-class DemoError(BackupReportError):
-    """The demo could not complete (a local server did not start, or the backfill failed)."""
 
 
 def report(error: BackupReportError, stream: Optional[IO[str]] = None) -> int:

@@ -1,1 +1,1 @@
-"""Local stand-ins for AWS: the AWS Backup emulator, synthetic jobs, the local stack."""
+"""The local AWS and its tools (emulator, synthetic organisation, local Athena, demo): never shipped to Glue."""

@@ -22,7 +22,7 @@ from typing import Dict, List, Mapping, Optional, Sequence, Tuple
 import boto3
 
 from ..resources import entry_script
-from .backup_emulator import EmulatorClient
+from .emulator import EmulatorClient
 
 #: moto's default account: the management account of the local organisation.
 MANAGEMENT_ACCOUNT_ID = "123456789012"
@@ -35,6 +35,21 @@ ENTRY_SCRIPT = entry_script()
 PACKAGE_ROOT = Path(__file__).resolve().parents[2]
 #: Dummy credentials: the local services accept any, and real AWS rejects these.
 CREDENTIALS = {"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing"}
+
+#: What every AWS SDK call of the local tools sees before the local servers are up: dummy
+#: credentials and an endpoint where nothing listens, so nothing can reach real AWS.
+SAFE_ENV = {
+    "AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing", "AWS_DEFAULT_REGION": "us-east-1",
+    "AWS_REGION": "us-east-1", "AWS_EC2_METADATA_DISABLED": "true", "AWS_ENDPOINT_URL": "http://127.0.0.1:9",
+    "AWS_CONFIG_FILE": os.devnull, "AWS_SHARED_CREDENTIALS_FILE": os.devnull,
+}
+
+
+def force_local_env() -> None:
+    """Drop every AWS_* setting of this process (profiles, real keys, endpoints): local only."""
+    for name in [n for n in os.environ if n.startswith("AWS_")]:
+        del os.environ[name]
+    os.environ.update(SAFE_ENV)
 
 
 def free_port() -> int:
@@ -150,7 +165,7 @@ class LocalAws:
             port_file = folder / "port"
             env = dict(os.environ, PYTHONPATH=os.pathsep.join([str(PACKAGE_ROOT)] + sys.path))
             emulator = subprocess.Popen(
-                [sys.executable, "-m", "backup_report.local.backup_emulator", "--port", str(self.backup_port),
+                [sys.executable, "-m", "backup_report.local.emulator", "--port", str(self.backup_port),
                  "--management-account-id", MANAGEMENT_ACCOUNT_ID, "--port-file", str(port_file)],
                 stdout=out, stderr=out, env=env)
             self._procs.append(emulator)

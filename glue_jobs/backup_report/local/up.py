@@ -14,9 +14,10 @@ import sys
 import time
 from typing import IO, List, Optional
 
-from ..errors import DemoError
-from .demo import BUCKET, DATABASE, REGIONS, _Printer, force_local_env, load_demo_org
-from .stack import ROLE_ARN, LocalAws
+from .demo.org import BUCKET, DATABASE, REGIONS, load_demo_org
+from .errors import DemoError
+from .printer import Printer
+from .stack import ROLE_ARN, LocalAws, force_local_env
 
 #: What the local AWS never inherits from the shell that uses it (a profile, a session token).
 UNSET = ("AWS_PROFILE", "AWS_DEFAULT_PROFILE", "AWS_SESSION_TOKEN", "AWS_CONFIG_FILE", "AWS_SHARED_CREDENTIALS_FILE")
@@ -59,7 +60,7 @@ def local_up(port: int = 4580, demo_org: bool = False, days: int = 30, today: Op
     if busy:
         raise DemoError(f"Port {', '.join(map(str, busy))} on 127.0.0.1 is in use (another `backup-report local "
                         "up`?): stop it, or pass --port with a free port")
-    say = _Printer(out)
+    say = Printer(out)
     force_local_env()
     today = today or dt.datetime.now(dt.timezone.utc).date()
     aws = LocalAws(moto_port=port, backup_port=port + 1)

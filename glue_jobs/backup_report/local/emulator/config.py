@@ -1,4 +1,4 @@
-"""A local AWS Config ``SelectAggregateResourceConfig``, served by the AWS Backup emulator's process.
+"""AWS Config's ``SelectAggregateResourceConfig``, served on the emulator's port next to AWS Backup.
 
 The wire protocol is the real one (botocore's ``config`` model): JSON 1.1, ``POST /`` with
 ``X-Amz-Target: StarlingDoveService.SelectAggregateResourceConfig``, a SigV4 credential scope

@@ -1,0 +1,100 @@
+"""A run of the real Glue entry script, watched: a progress bar from its per-slice log lines, its log kept."""
+from __future__ import annotations
+
+import datetime as dt
+import subprocess
+import sys
+import threading
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import IO, Dict, List, Optional, Sequence
+
+from ... import errors
+from ...job import SLICE_LINE
+from ..printer import Printer
+from ..stack import ENTRY_SCRIPT, LocalAws
+
+
+@dataclass
+class JobRun:
+    """One run of the real Glue entry script: its exit status, its log and its slices."""
+
+    label: str
+    exit_status: int
+    stdout: str
+    stderr: str
+    written: int = 0
+    failed: int = 0
+    skipped: int = 0
+    log_paths: List[Path] = field(default_factory=list)
+
+    @property
+    def error(self) -> str:
+        """The run's final error, whole (``backup-report: error: ...``), or ``""``."""
+        return next((line for line in self.stderr.splitlines() if line.startswith(errors.PREFIX)), "")
+
+    @property
+    def summary(self) -> str:
+        """The run's own last line (its summary), without the timestamp."""
+        lines = [line for line in (self.stdout + self.stderr).splitlines() if " backup_report: run " in line]
+        return lines[-1].split(" backup_report: ", 1)[1] if lines else ""
+
+
+
+def run_job_with_progress(aws: LocalAws, args: Sequence[str], now: dt.datetime, slices: int, say: Printer,
+                          label: str, log_dir: Optional[Path] = None) -> JobRun:
+    """Run the Glue entry script, drawing a progress bar from its per-slice log lines (INFO on
+    stdout, ERROR on stderr: written, failed and skipped slices, as report_runs counts them);
+    its whole log is kept in ``log_dir`` (``<label>-job.stdout.log`` / ``.stderr.log``)."""
+    proc = subprocess.Popen([sys.executable, str(ENTRY_SCRIPT), *args],
+                            env=aws.job_env(now.strftime("%Y-%m-%dT%H:%M:%S")),
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, bufsize=1)
+    run = JobRun(label, 0, "", "")
+    captured: Dict[str, List[str]] = {"stdout": [], "stderr": []}
+    lock = threading.Lock()
+    shown = [-1]
+
+    def draw() -> None:
+        done = run.written + run.failed + run.skipped
+        pct = min(100, done * 100 // max(slices, 1))
+        counts = f"{run.written} written" + (f", {run.failed} failed" if run.failed else "") + \
+            (f", {run.skipped} skipped" if run.skipped else "")
+        if say.tty:
+            bar = "#" * (pct // 4) + "-" * (25 - pct // 4)
+            say(f"\r      {label} [{bar}] {done}/{slices} slices: {counts}", end="")
+        elif pct // 10 != shown[0] // 10 or done == slices:
+            say(f"      {label}: {done}/{slices} slices ({pct}%): {counts}")
+        shown[0] = pct
+
+    def read(stream: IO[str], name: str) -> None:
+        for line in stream:
+            with lock:
+                captured[name].append(line)
+                match = SLICE_LINE.search(line)
+                if match:
+                    outcome = match.group("outcome")
+                    if outcome == "failed":
+                        run.failed += 1
+                    elif outcome == "skipped":
+                        run.skipped += 1
+                    else:
+                        run.written += 1
+                    draw()
+
+    assert proc.stdout is not None and proc.stderr is not None
+    readers = [threading.Thread(target=read, args=(proc.stdout, "stdout"), daemon=True),
+               threading.Thread(target=read, args=(proc.stderr, "stderr"), daemon=True)]
+    for reader in readers:
+        reader.start()
+    run.exit_status = proc.wait()
+    for reader in readers:
+        reader.join()
+    if say.tty:
+        say()
+    run.stdout, run.stderr = "".join(captured["stdout"]), "".join(captured["stderr"])
+    if log_dir is not None:
+        for name, text in (("stdout", run.stdout), ("stderr", run.stderr)):
+            path = log_dir / f"{label}-job.{name}.log"
+            path.write_text(text, encoding="utf-8")
+            run.log_paths.append(path)
+    return run
