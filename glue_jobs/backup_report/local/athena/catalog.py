@@ -14,7 +14,7 @@ from typing import Any, Dict, List, Mapping, Optional, Tuple
 import boto3
 from botocore.exceptions import BotoCoreError, ClientError
 
-from ...aws import AWS_ERRORS, botocore_config, describe_error
+from ...aws import AWS_ERRORS, botocore_config, describe_error, error_code
 from ...errors import QueryError
 from ..errors import UnsupportedFormat
 from .serde import LAZY_SIMPLE_SERDE, READERS
@@ -86,7 +86,7 @@ class GlueCatalog:
                             location=sd.get("Location", ""), serde_library=library, serde_params=params,
                             parameters=dict(item.get("Parameters") or {}))
             except ClientError as error:
-                if error.response.get("Error", {}).get("Code") == "EntityNotFoundException":
+                if error_code(error) == "EntityNotFoundException":
                     raise QueryError(f"Glue database {self.database} does not exist: pass --database "
                                      "with the job's GLUE_DATABASE") from error
                 raise QueryError(f"Cannot read the Glue catalog of {self.database}: "
