@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Dict, List, Optional, Sequence, Tuple
 
-from ... import events
+from ...events import ATTENTION, RUN_FINISHED
 from ...output import format_csv, format_table
 from ...queries import SavedQuery, list_queries
 from .. import synthetic
@@ -75,9 +75,9 @@ def show_announcements(digests: List[Tuple[str, str]], events: List[Dict], outpu
     (output / "digest.txt").write_text(digest or "(no digest: nothing new needed attention)\n", encoding="utf-8")
     (output / "events.json").write_text(json.dumps(events, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
     kinds = Counter(e.get("detail-type", "") for e in events)
-    jobs = sum(len(e["detail"].get("jobs", ())) for e in events if e.get("detail-type") == events.ATTENTION)
-    say(f"      announced once (new since the backfill): {kinds.get(events.ATTENTION, 0)} '{events.ATTENTION}' "
-        f"event(s) with {jobs} job(s) and {kinds.get(events.RUN_FINISHED, 0)} '{events.RUN_FINISHED}', from the "
+    jobs = sum(len(e["detail"].get("jobs", ())) for e in events if e.get("detail-type") == ATTENTION)
+    say(f"      announced once (new since the backfill): {kinds.get(ATTENTION, 0)} '{ATTENTION}' "
+        f"event(s) with {jobs} job(s) and {kinds.get(RUN_FINISHED, 0)} '{RUN_FINISHED}', from the "
         f"default bus through a rule to SQS ({output}/events.json); the digest, through SNS to SQS "
         f"({output}/digest.txt):")
     for line in (digest or "(no digest)").splitlines():
