@@ -6,6 +6,7 @@
         --region eu-west-1 [--param AlertEmail=ops@example.com] [--param Regions=eu-west-1,us-east-1]
     python scripts/deploy.py deploy ... --dry-run    # print every AWS call, make none
     python scripts/deploy.py teardown --management-profile org-admin --reporting-profile reporting --region eu-west-1
+        [--yes]                                      # --yes: also empty and delete the kept buckets
 
 ``deploy``:
 
@@ -20,7 +21,10 @@
    the backfill of the ~30 days of jobs AWS Backup still holds.
 
 Re-running ``deploy`` is safe: a stack without changes is left as it is ("no updates"), and
-parameters not given again keep their previous values. Endpoints come from the standard SDK
+parameters not given again keep their previous values. ``teardown`` deletes both stacks; the
+report bucket (the only history older than AWS Backup's 30 days) and the artifacts bucket
+are kept, and it prints the command that empties each, then offers to run it (a confirmation
+per bucket; ``--yes`` answers yes). Endpoints come from the standard SDK
 configuration, so ``AWS_ENDPOINT_URL`` points everything at a local emulator (moto's server).
 """
 from __future__ import annotations
@@ -30,7 +34,9 @@ import datetime as dt
 import hashlib
 import json
 import os
+import re
 import secrets
+import shlex
 import sys
 import time
 from dataclasses import dataclass, field
@@ -97,14 +103,15 @@ class _ParameterList(list):
 
 class Aws:
     """Every AWS call of the deployment goes through ``call``; with ``dry_run`` it is printed instead.
+    ``out`` prints a line, ``ask`` asks the person at the terminal (None: nobody to ask).
 
     Sessions honour profiles, the region and the SDK's own endpoint settings (``AWS_ENDPOINT_URL``,
     ``AWS_ENDPOINT_URL_<SERVICE>``).
     """
 
     def __init__(self, profiles: Dict[str, Optional[str]], region: Optional[str], dry_run: bool = False,
-                 out: Callable[[str], None] = print):
-        self.profiles, self.dry_run, self.out = profiles, dry_run, out
+                 out: Callable[[str], None] = print, ask: Optional[Callable[[str], str]] = None):
+        self.profiles, self.dry_run, self.out, self.ask = profiles, dry_run, out, ask
         self.calls: List[Call] = []
         self._sessions: Dict[str, Any] = {}
         self._clients: Dict[Tuple[str, str], Any] = {}
@@ -133,6 +140,10 @@ class Aws:
                             user_agent_extra="backup-report-deploy")
             self._clients[key] = self.session(account).client(service, region_name=self.region, config=config)
         return self._clients[key]
+
+    def say(self, done: str, would: str) -> None:
+        """Print ``done`` (what the deployment does now), or ``would`` in a dry run: nothing happens."""
+        self.out(would if self.dry_run else done)
 
     def call(self, account: str, service: str, operation: str, dry_answer: Any = None, **params: Any) -> Any:
         self.calls.append(Call(account, service, operation, params))
@@ -231,7 +242,8 @@ def deploy_stack(aws: Aws, account: str, name: str, template: Path, parameters: 
         existing = describe_stack(aws, account, name)
     if existing and existing.status == "ROLLBACK_COMPLETE":
         # A failed first create leaves a stack that can only be deleted.
-        aws.out(f"{name}: deleting the stack left by a failed create (ROLLBACK_COMPLETE)")
+        aws.say(f"{name}: deleting the stack left by a failed create (ROLLBACK_COMPLETE)",
+                f"{name}: would delete the stack left by a failed create (ROLLBACK_COMPLETE)")
         aws.call(account, "cloudformation", "delete_stack", StackName=name)
         aws.wait(account, "cloudformation", "stack_delete_complete", delay, StackName=name)
         existing = None
@@ -253,12 +265,12 @@ def deploy_stack(aws: Aws, account: str, name: str, template: Path, parameters: 
     common = dict(StackName=name, Parameters=cfn_params, Capabilities=CAPABILITIES, Tags=STACK_TAGS, **source)
     try:
         if existing is None:
-            aws.out(f"{name}: creating ({account} account)")
+            aws.say(f"{name}: creating ({account} account)", f"{name}: would create ({account} account)")
             aws.call(account, "cloudformation", "create_stack", OnFailure="ROLLBACK", **common)
             aws.wait(account, "cloudformation", "stack_create_complete", delay, StackName=name)
             outcome = "created"
         else:
-            aws.out(f"{name}: updating ({account} account)")
+            aws.say(f"{name}: updating ({account} account)", f"{name}: would update ({account} account)")
             try:
                 aws.call(account, "cloudformation", "update_stack", **common)
             except ClientError as error:
@@ -276,15 +288,50 @@ def deploy_stack(aws: Aws, account: str, name: str, template: Path, parameters: 
         raise DeployError(f"{name}: {error_code(error)}: {error_message(error)}") from error
     stack = describe_stack(aws, account, name) if not aws.dry_run else None
     if stack is None:  # dry run: the outputs are not known yet
-        stack = Stack(name, "DRY_RUN", parameters={k: f"<{k}>" for k in parameters},
-                      outputs={k: f"<{name}.{k}>" for k in _output_keys(template)})
+        given = {k: v for k, v in parameters.items() if v is not None}
+        stack = Stack(name, "DRY_RUN", parameters={k: given.get(k, f"<{k}>") for k in parameters},
+                      outputs={k: f"<{name}.{k}>" for k in output_keys(template, given)})
     return stack, outcome
 
 
-def _output_keys(template: Path) -> List[str]:
+def output_keys(template: Path, values: Dict[str, str]) -> List[str]:
+    """The outputs a stack of ``template`` has with parameter ``values`` (the others: their
+    defaults): an output whose ``Condition`` is false is left out."""
     from render_named_queries import load_template
 
-    return list((load_template(template).get("Outputs") or {}).keys())
+    body = load_template(template)
+    return [key for key, output in (body.get("Outputs") or {}).items()
+            if "Condition" not in output or condition_holds(body, output["Condition"], values) is not False]
+
+
+def condition_holds(body: Dict[str, Any], name: str, values: Dict[str, str]) -> Optional[bool]:
+    """Whether condition ``name`` of a template holds with parameter ``values`` (the others:
+    their defaults); None when it uses something else than Ref, Equals, Not, And, Or, Condition."""
+    parameters = body.get("Parameters") or {}
+
+    def evaluate(node: Any) -> Any:
+        if isinstance(node, (str, int, float)) and not isinstance(node, bool):
+            return str(node)
+        if not isinstance(node, dict) or len(node) != 1:
+            return None
+        (function, argument), = node.items()
+        if function == "Ref" and argument in parameters:
+            return str(values.get(argument, parameters[argument].get("Default", "")))
+        if function == "Fn::Condition":
+            return evaluate((body.get("Conditions") or {}).get(argument))
+        parts = [evaluate(a) for a in argument] if isinstance(argument, list) else []
+        if None in parts or not parts:
+            return None
+        if function == "Fn::Equals" and len(parts) == 2:
+            return parts[0] == parts[1]
+        if function == "Fn::Not" and len(parts) == 1:
+            return not parts[0]
+        if function in ("Fn::And", "Fn::Or"):
+            return all(parts) if function == "Fn::And" else any(parts)
+        return None
+
+    held = evaluate((body.get("Conditions") or {}).get(name))
+    return held if isinstance(held, bool) else None
 
 
 # ---------------------------------------------------------------- artifacts
@@ -310,10 +357,8 @@ def ensure_artifacts_bucket(aws: Aws, bucket: str, create: bool) -> None:
             return
         raise DeployError(f"The artifacts bucket {bucket} does not exist: create it in the reporting "
                           "account and region, or leave out --artifacts-bucket to use a default one")
-    if aws.dry_run:
-        aws.out(f"(dry run: {bucket} is created if the head_bucket above answers 404)")
-    else:
-        aws.out(f"creating the artifacts bucket {bucket}")
+    aws.say(f"creating the artifacts bucket {bucket}",
+            f"would create the artifacts bucket {bucket} if the head_bucket above answers 404")
     create_args: Dict[str, Any] = {"Bucket": bucket}
     if aws.region != "us-east-1":
         create_args["CreateBucketConfiguration"] = {"LocationConstraint": aws.region}
@@ -341,7 +386,7 @@ def _rel(path: Path) -> str:
 
 
 def upload(aws: Aws, bucket: str, key: str, path: Path) -> None:
-    aws.out(f"uploading {_rel(path)} to s3://{bucket}/{key}")
+    aws.say(f"uploading {_rel(path)} to s3://{bucket}/{key}", f"would upload {_rel(path)} to s3://{bucket}/{key}")
     body: Any = f"<file {_rel(path)}>" if aws.dry_run else path.read_bytes()
     aws.call("reporting", "s3", "put_object", Bucket=bucket, Key=key, Body=body)
 
@@ -420,7 +465,9 @@ def start_backfill(aws: Aws, job_name: str, days: int, today: dt.date) -> Option
             return None
         raise DeployError(f"Cannot start {job_name}: {error_code(error)}: {error_message(error)}") from error
     run_id = answer["JobRunId"]
-    aws.out(f"started the backfill run {run_id} of {job_name}: {' '.join(f'{k} {v}' for k, v in arguments.items())}")
+    shown = " ".join(f"{k} {v}" for k, v in arguments.items())
+    aws.say(f"started the backfill run {run_id} of {job_name}: {shown}",
+            f"would start the backfill run of {job_name}: {shown}")
     return run_id
 
 
@@ -441,7 +488,7 @@ def wait_for_run(aws: Aws, job_name: str, run_id: str, delay: int, timeout: floa
 
 
 def resolve_external_id(args: argparse.Namespace, management: Optional[Stack], reporting: Optional[Stack],
-                        out: Callable[[str], None]) -> Optional[str]:
+                        aws: Aws) -> Optional[str]:
     """The ExternalId to deploy, or None for "keep the one both stacks already have"."""
     if args.external_id:
         return args.external_id
@@ -449,8 +496,8 @@ def resolve_external_id(args: argparse.Namespace, management: Optional[Stack], r
     if reporting is not None and management_known:
         return None
     if reporting is None and management is None and not args.management_role_arn:
-        out("generated a new ExternalId (kept, NoEcho, in both stacks' parameters; "
-            "the job reads it from its --EXTERNAL_ID argument)")
+        kept = "kept, NoEcho, in both stacks' parameters; the job reads it from its --EXTERNAL_ID argument"
+        aws.say(f"generated a new ExternalId ({kept})", f"would generate a new ExternalId ({kept})")
         return secrets.token_urlsafe(32)
     raise DeployError("An ExternalId cannot be read back from an existing stack (NoEcho): pass "
                       "--external-id with the value the management side was deployed with")
@@ -475,7 +522,7 @@ def cmd_deploy(args: argparse.Namespace, aws: Aws) -> int:
 
     management = None if args.management_role_arn else describe_stack(aws, "management", args.management_stack)
     reporting = describe_stack(aws, "reporting", args.reporting_stack)
-    external_id = resolve_external_id(args, management, reporting, aws.out)
+    external_id = resolve_external_id(args, management, reporting, aws)
 
     deferred_quicksight = None
     if reporting_params.get("QuickSightPrincipalArn"):
@@ -488,7 +535,8 @@ def cmd_deploy(args: argparse.Namespace, aws: Aws) -> int:
                                   "QuickSightPrincipalArn, let the job run, then deploy again with it")
             deferred_quicksight = reporting_params["QuickSightPrincipalArn"]
             reporting_params["QuickSightPrincipalArn"] = ""
-            aws.out("QuickSight: the tables do not exist yet; the datasets are added after the first run")
+            aws.say("QuickSight: the tables do not exist yet; the datasets are added after the first run",
+                    "QuickSight: would add the datasets after the first run, which creates their tables")
 
     # 1. the management side: the read-only role
     if args.management_role_arn:
@@ -527,7 +575,8 @@ def cmd_deploy(args: argparse.Namespace, aws: Aws) -> int:
     if wanted or deferred_quicksight:
         run_id = start_backfill(aws, job_name, args.backfill_days, dt.datetime.now(dt.timezone.utc).date())
         if run_id and (args.wait or deferred_quicksight):
-            aws.out(f"waiting for run {run_id} (it installs the pinned modules first: a few minutes)")
+            aws.say(f"waiting for run {run_id} (it installs the pinned modules first: a few minutes)",
+                    "would wait for that run (it installs the pinned modules first: a few minutes)")
             state = wait_for_run(aws, job_name, run_id, delay)
             if state != "SUCCEEDED":
                 raise DeployError(f"the backfill run {run_id} ended {state}: see the job's CloudWatch logs "
@@ -539,7 +588,8 @@ def cmd_deploy(args: argparse.Namespace, aws: Aws) -> int:
                                      template_url=template_url, existing=rstack, look_up=not aws.dry_run)
 
     aws.out("")
-    aws.out(f"reporting stack {args.reporting_stack} ({outcome}):")
+    aws.say(f"reporting stack {args.reporting_stack} ({outcome}):",
+            f"reporting stack {args.reporting_stack} (would be {outcome}), its outputs:")
     for key, value in sorted(rstack.outputs.items()):
         aws.out(f"  {key}: {value}")
     aws.out(f"management role: {role_arn}")
@@ -547,21 +597,105 @@ def cmd_deploy(args: argparse.Namespace, aws: Aws) -> int:
 
 
 # ---------------------------------------------------------------- teardown
+#: Empties a bucket of every object version and delete marker, then deletes it: the report bucket
+#: is versioned, and ``aws s3 rb --force`` would leave its old versions (and the bucket) behind.
+EMPTY_BUCKET = ("python -c 'import boto3, sys; profile, region, name = sys.argv[1:]; "
+                "bucket = boto3.Session(profile_name=profile or None, region_name=region).resource(\"s3\")"
+                ".Bucket(name); bucket.object_versions.delete(); bucket.delete()'")
+
+
+def empty_bucket_command(profile: Optional[str], region: str, bucket: str) -> str:
+    """The shell command that empties every object version of ``bucket``, then deletes the bucket."""
+    return " ".join([EMPTY_BUCKET, shlex.quote(profile or ""), shlex.quote(region), shlex.quote(bucket)])
+
+
+def empty_bucket(aws: Aws, bucket: str) -> None:
+    """Delete every object version and delete marker of ``bucket``, then the bucket (reporting account)."""
+    from botocore.exceptions import ClientError
+
+    deleted = 0
+    try:
+        for page in aws.client("reporting", "s3").get_paginator("list_object_versions").paginate(Bucket=bucket):
+            objects = [{"Key": v["Key"], "VersionId": v["VersionId"]}
+                       for v in page.get("Versions", []) + page.get("DeleteMarkers", [])]
+            if objects:  # a page holds at most 1000: what one DeleteObjects takes
+                answer = aws.call("reporting", "s3", "delete_objects", Bucket=bucket,
+                                  Delete={"Objects": objects, "Quiet": True})
+                if answer.get("Errors"):
+                    first = answer["Errors"][0]
+                    raise DeployError(f"Cannot empty s3://{bucket}: {len(answer['Errors'])} object version(s) "
+                                      f"not deleted, e.g. {first.get('Key')}: {first.get('Code')} "
+                                      f"{first.get('Message', '')}")
+                deleted += len(objects)
+        aws.call("reporting", "s3", "delete_bucket", Bucket=bucket)
+    except ClientError as error:
+        raise DeployError(f"Cannot empty and delete s3://{bucket}: {error_code(error)}: "
+                          f"{error_message(error)}") from error
+    aws.out(f"deleted s3://{bucket} and its {deleted} object version(s) and delete marker(s)")
+
+
+def kept_buckets(stack: Stack, region: str) -> List[Tuple[str, str]]:
+    """(bucket, what it holds) of the buckets a reporting stack keeps when it is deleted: the
+    report bucket and, when deploy.py created it, the artifacts bucket (not one of your own)."""
+    kept = []
+    if stack.outputs.get("ReportBucketName"):
+        kept.append((stack.outputs["ReportBucketName"], "the report history and the Athena results"))
+    artifacts = stack.parameters.get("ArtifactsBucket", "")
+    owner = re.search(r":iam::(\d{12}):", stack.outputs.get("JobRoleArn", ""))
+    if owner and artifacts == default_artifacts_bucket(owner.group(1), region):
+        kept.append((artifacts, "the job's artifacts, created by deploy.py"))
+    return kept
+
+
+def offer_to_empty(aws: Aws, buckets: List[Tuple[str, str]], profile: Optional[str], yes: bool) -> None:
+    """Name the kept ``buckets`` and the command that empties each; then empty and delete each one
+    whose name answers ``aws.ask`` (every one with ``yes``; none when there is no one to ask)."""
+    aws.out("")
+    if not buckets:  # a dry run, or a stack that was already gone: their names are not known
+        kept = ("the report bucket (DeletionPolicy Retain: the only history older than AWS Backup's 30 days; "
+                "the stack's ReportBucketName output) and the artifacts bucket (backup-report-artifacts-<account>-"
+                "<region> when deploy.py created it). To delete one, empty every object version, then the bucket:")
+        aws.say(f"Kept on purpose: {kept}", f"Would be kept on purpose: {kept}")
+        aws.out("  " + empty_bucket_command(profile, aws.region, "<bucket>"))
+        if yes:
+            aws.say("--yes: their names are not known, nothing was emptied",
+                    "--yes: would empty and delete both, every object version, without asking")
+        return
+    aws.out("Kept on purpose (the report bucket holds the only history older than AWS Backup's 30 days):")
+    for bucket, holds in buckets:
+        aws.out(f"  s3://{bucket}: {holds}")
+    aws.out("To delete one, empty every object version (nothing can bring them back), then the bucket:")
+    for bucket, _ in buckets:
+        aws.out("  " + empty_bucket_command(profile, aws.region, bucket))
+    for bucket, _ in buckets:
+        if not yes:
+            if aws.ask is None:
+                continue
+            try:
+                answer = aws.ask(f"Empty and delete s3://{bucket} now? Type its name to confirm, Enter keeps it: ")
+            except EOFError:
+                answer = ""
+            if answer.strip() != bucket:
+                aws.out(f"kept s3://{bucket}")
+                continue
+        empty_bucket(aws, bucket)
+
+
 def cmd_teardown(args: argparse.Namespace, aws: Aws) -> int:
     delay = args.poll_seconds
     targets = [("reporting", args.reporting_stack)]
     if not args.keep_management:
         targets.append(("management", args.management_stack))
-    kept: List[str] = []
+    kept: List[Tuple[str, str]] = []
     deleted = 0
     for account, name in targets:
         stack = describe_stack(aws, account, name)
         if stack is None and not aws.dry_run:
             aws.out(f"{name}: no such stack in the {account} account")
             continue
-        if stack is not None and stack.outputs.get("ReportBucketName"):
-            kept.append(f"s3://{stack.outputs['ReportBucketName']} (the report history and Athena results)")
-        aws.out(f"{name}: deleting ({account} account)")
+        if stack is not None and account == "reporting":
+            kept = kept_buckets(stack, aws.region)
+        aws.say(f"{name}: deleting ({account} account)", f"{name}: would delete ({account} account)")
         aws.call(account, "cloudformation", "delete_stack", StackName=name)
         try:
             aws.wait(account, "cloudformation", "stack_delete_complete", delay, StackName=name)
@@ -569,13 +703,8 @@ def cmd_teardown(args: argparse.Namespace, aws: Aws) -> int:
             reasons = failure_reasons(aws, account, name)
             raise DeployError(f"{name} was not deleted: {error}" + (f". {reasons}" if reasons else "")) from error
         deleted += 1
-    if not deleted:
-        return 0
-    aws.out("")
-    aws.out("Kept on purpose (delete them yourself when the history is no longer wanted):")
-    for item in kept or ["the report bucket (DeletionPolicy Retain), named in the stack's ReportBucketName output"]:
-        aws.out(f"  {item}: empty every object version, then delete the bucket")
-    aws.out("  the artifacts bucket (backup-report-artifacts-<account>-<region> by default)")
+    if deleted:
+        offer_to_empty(aws, kept, aws.profiles.get("reporting"), args.yes)
     return 0
 
 
@@ -621,16 +750,23 @@ def build_parser() -> argparse.ArgumentParser:
     teardown = commands.add_parser("teardown", parents=[common],
                                    help="delete both stacks (the report bucket is kept)")
     teardown.add_argument("--keep-management", action="store_true", help="delete the reporting stack only")
+    teardown.add_argument("--yes", action="store_true",
+                          help="also empty and delete the kept buckets (the report history!) without asking")
     teardown.set_defaults(handler=cmd_teardown)
     return parser
 
 
-def main(argv: Optional[Sequence[str]] = None, out: Callable[[str], None] = print) -> int:
+def main(argv: Optional[Sequence[str]] = None, out: Callable[[str], None] = print,
+         ask: Optional[Callable[[str], str]] = None) -> int:
+    """Run a command; ``out`` prints, ``ask`` asks a question (default: ``input`` on a terminal,
+    else no question is asked)."""
     args = build_parser().parse_args(argv)
+    if ask is None and sys.stdin is not None and sys.stdin.isatty():
+        ask = input
     profiles = {"management": args.management_profile or args.profile,
                 "reporting": args.reporting_profile or args.profile}
     try:
-        aws = Aws(profiles, args.region, dry_run=args.dry_run, out=out)
+        aws = Aws(profiles, args.region, dry_run=args.dry_run, out=out, ask=ask)
         return args.handler(args, aws)
     except DeployError as error:
         print(f"deploy: error: {error}", file=sys.stderr)

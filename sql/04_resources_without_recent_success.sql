@@ -2,20 +2,25 @@
 --     2 /* :stale_days */ days, including resources whose backups only ever
 --     failed (resources backed up in the last 30 /* :days */ days)?
 -- Audience: operators and auditors (unprotected resources).
--- Tables: backup_jobs.
--- Dates: report_date from current_date - 29 days to current_date: the
---     resources backed up (or attempted) in 30 days, checked for a COMPLETED
---     job in the last 2 days (yesterday and today).
+-- Tables: backup_jobs; report_runs (the newest reported day).
+-- Dates: windows that end on the newest reported day: the latest
+--     report_date of the last 7 days with a succeeded backup, copy or
+--     restore slice in report_runs (today when no day has). The resources
+--     backed up (or attempted) in its 30 days (days_from to days_to) are
+--     checked for a COMPLETED job in its last 2 days (recent_from to
+--     days_to). Partitions read: report_date from current_date - 35 days to
+--     current_date.
 -- Parameters: days = 30 (1..3650; how far back a resource is known and its
 --     last success looked up), stale_days = 2 (1..3650; days that must hold
 --     a success).
 -- Notes: a resource is its resource_arn. last_success_at is null when the
 --     resource had no COMPLETED backup in the whole window. Completed with
 --     issues counts as a success (a recovery point exists).
+--     days_since_success counts from current_date.
 
 with
 
-jobs as (
+backups as (
     select
         report_date,
         status,
@@ -29,16 +34,51 @@ jobs as (
         status_message
     from backup_jobs
     where
-        report_date > current_date - interval '30' /* :days */ day
+        report_date
+        > current_date - interval '6' day - interval '30' /* :days */ day
         and report_date <= current_date
+),
+
+reported_slices as (
+    select report_date
+    from report_runs
+    where
+        report_date > current_date - interval '7' day
+        and report_date <= current_date
+        and succeeded
+        and job_type in ('backup', 'copy', 'restore')
+),
+
+newest_reported_day as (
+    select coalesce(max(report_date), current_date) as days_to
+    from reported_slices
+),
+
+report_window as (
+    select
+        cast(
+            days_to - interval '30' /* :days */ day + interval '1' day as date
+        ) as days_from,
+        cast(
+            days_to - interval '2' /* :stale_days */ day + interval '1' day
+            as date
+        ) as recent_from,
+        days_to
+    from newest_reported_day
 ),
 
 labelled as (
     select
-        *,
-        report_date > current_date - interval '2' /* :stale_days */ day
-            as is_recent
-    from jobs
+        backups.*,
+        report_window.days_from,
+        report_window.recent_from,
+        report_window.days_to,
+        backups.report_date >= report_window.recent_from as is_recent
+    from backups
+    inner join report_window
+        on
+            backups.report_date
+            between report_window.days_from and report_window.days_to
 ),
 
 resources as (
@@ -60,9 +100,12 @@ resources as (
         count_if(
             is_recent and status in ('FAILED', 'ABORTED', 'EXPIRED', 'PARTIAL')
         ) as recent_failures,
-        count_if(status = 'COMPLETED') as successes_in_window
+        count_if(status = 'COMPLETED') as successes_in_window,
+        days_from,
+        recent_from,
+        days_to
     from labelled
-    group by resource_arn
+    group by resource_arn, days_from, recent_from, days_to
 ),
 
 final as (
@@ -81,7 +124,10 @@ final as (
         last_status,
         coalesce(last_status_message, '') as last_status_message,
         recent_jobs,
-        recent_failures
+        recent_failures,
+        days_from,
+        recent_from,
+        days_to
     from resources
     where recent_successes = 0
 )

@@ -1,10 +1,16 @@
 -- Question: Which backup and copy jobs completed, but with issues, in the
---     last 7 /* :days */ days?
+--     last 7 /* :days */ days of the report?
 -- Audience: operators (silent problems: a Windows VSS backup that fell back
 --     to crash-consistent, objects skipped...).
--- Tables: backup_jobs, copy_jobs (only their COMPLETED partitions).
--- Dates: report_date from current_date - 6 days to current_date (7 days).
--- Parameters: days = 7 (1..3650; length of the window, today included).
+-- Tables: backup_jobs, copy_jobs (only their COMPLETED partitions);
+--     report_runs (the newest reported day).
+-- Dates: the 7 days that end on the newest reported day: the latest
+--     report_date of the last 7 days with a succeeded backup, copy or
+--     restore slice in report_runs (today when no day has). days_from and
+--     days_to say which days. Partitions read: report_date from
+--     current_date - 12 days to current_date.
+-- Parameters: days = 7 (1..3650; length of the window, which ends on the
+--     newest reported day).
 -- Notes: "completed with issues" = status COMPLETED with a message_category
 --     other than SUCCESS (AWS Backup's own definition). A completed job with
 --     no message_category is not counted.
@@ -26,7 +32,8 @@ completed_backups as (
         backup_job_id
     from backup_jobs
     where
-        report_date > current_date - interval '7' /* :days */ day
+        report_date
+        > current_date - interval '6' day - interval '7' /* :days */ day
         and report_date <= current_date
         and status = 'COMPLETED'
 ),
@@ -46,9 +53,34 @@ completed_copies as (
         copy_job_id
     from copy_jobs
     where
-        report_date > current_date - interval '7' /* :days */ day
+        report_date
+        > current_date - interval '6' day - interval '7' /* :days */ day
         and report_date <= current_date
         and status = 'COMPLETED'
+),
+
+reported_slices as (
+    select report_date
+    from report_runs
+    where
+        report_date > current_date - interval '7' day
+        and report_date <= current_date
+        and succeeded
+        and job_type in ('backup', 'copy', 'restore')
+),
+
+newest_reported_day as (
+    select coalesce(max(report_date), current_date) as days_to
+    from reported_slices
+),
+
+report_window as (
+    select
+        cast(
+            days_to - interval '7' /* :days */ day + interval '1' day as date
+        ) as days_from,
+        days_to
+    from newest_reported_day
 ),
 
 with_issues as (
@@ -85,6 +117,18 @@ with_issues as (
     where message_category <> 'SUCCESS'
 ),
 
+with_issues_in_window as (
+    select
+        with_issues.*,
+        report_window.days_from,
+        report_window.days_to
+    from with_issues
+    inner join report_window
+        on
+            with_issues.report_date
+            between report_window.days_from and report_window.days_to
+),
+
 final as (
     select
         report_date,
@@ -98,8 +142,10 @@ final as (
         creation_date,
         message_category,
         coalesce(status_message, '') as status_message,
-        job_id
-    from with_issues
+        job_id,
+        days_from,
+        days_to
+    from with_issues_in_window
 )
 
 select * from final

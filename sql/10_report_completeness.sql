@@ -4,15 +4,19 @@
 -- Audience: operators and auditors (can a day without failures be trusted,
 --     or was it never reported?).
 -- Tables: report_runs (the append-only ledger of runs).
--- Dates: report_date from current_date - 29 days to current_date (30 days).
--- Parameters: days = 30 (1..3650; length of the window, today included).
+-- Dates: the 30 days that end today once a run has reported today, else
+--     yesterday (before today's run, today is not missing yet). days_from
+--     and days_to say which days. Partitions read: report_date from
+--     current_date - 30 days to current_date.
+-- Parameters: days = 30 (1..3650; length of the window, which ends today or
+--     yesterday).
 -- Notes: report_runs keeps every run; for each day x job type x region the
 --     latest run (run_started_at, then run_id) decides: a failure repaired by
 --     a later run is not a problem. The regions expected are those that any
 --     job slice reported in the window (the AWS Config inventory's own row,
 --     job_type inventory, is not a job slice). problem is NOT REPORTED (no
---     run covered the slice), NOT YET REPORTED (today, before today's run)
---     or FAILED.
+--     run covered the slice) or FAILED. A report that stopped days ago shows
+--     every day since as NOT REPORTED.
 
 with
 
@@ -28,8 +32,36 @@ runs as (
         job_count
     from report_runs
     where
-        report_date > current_date - interval '30' /* :days */ day
+        report_date
+        > current_date - interval '1' day - interval '30' /* :days */ day
         and report_date <= current_date
+),
+
+newest_run_day as (
+    select
+        case
+            when count_if(report_date = current_date) > 0 then current_date
+            else current_date - interval '1' day
+        end as days_to
+    from runs
+),
+
+report_window as (
+    select
+        cast(
+            days_to - interval '30' /* :days */ day + interval '1' day as date
+        ) as days_from,
+        days_to
+    from newest_run_day
+),
+
+runs_in_window as (
+    select runs.*
+    from runs
+    inner join report_window
+        on
+            runs.report_date
+            between report_window.days_from and report_window.days_to
 ),
 
 ranked_runs as (
@@ -42,7 +74,7 @@ ranked_runs as (
         count(*) over (
             partition by report_date, job_type, region
         ) as runs_of_slice
-    from runs
+    from runs_in_window
 ),
 
 latest_runs as (
@@ -60,18 +92,28 @@ latest_runs as (
     where run_rank = 1
 ),
 
-report_days as (
+calendar_days as (
     select cast(calendar.report_day as date) as report_date
     from
         unnest(
             sequence(
-                date_add(
-                    'day', 1, current_date - interval '30' /* :days */ day
-                ),
+                current_date - interval '30' /* :days */ day,
                 current_date,
                 interval '1' day
             )
         ) as calendar (report_day)
+),
+
+report_days as (
+    select
+        calendar_days.report_date,
+        report_window.days_from,
+        report_window.days_to
+    from calendar_days
+    inner join report_window
+        on
+            calendar_days.report_date
+            between report_window.days_from and report_window.days_to
 ),
 
 job_types as (
@@ -82,7 +124,7 @@ job_types as (
 
 regions as (
     select distinct region
-    from runs
+    from runs_in_window
     where job_type in ('backup', 'copy', 'restore')
 ),
 
@@ -90,7 +132,9 @@ expected_slices as (
     select
         report_days.report_date,
         job_types.job_type,
-        regions.region
+        regions.region,
+        report_days.days_from,
+        report_days.days_to
     from report_days
     cross join job_types
     cross join regions
@@ -102,17 +146,15 @@ final as (
         expected_slices.job_type,
         expected_slices.region,
         case
-            when
-                latest_runs.run_id is null
-                and expected_slices.report_date = current_date
-                then 'NOT YET REPORTED'
             when latest_runs.run_id is null then 'NOT REPORTED'
             else 'FAILED'
         end as problem,
         coalesce(latest_runs.error, '') as latest_error,
         latest_runs.run_id as latest_run_id,
         latest_runs.run_started_at as latest_run_started_at,
-        coalesce(latest_runs.runs_of_slice, 0) as runs_of_slice
+        coalesce(latest_runs.runs_of_slice, 0) as runs_of_slice,
+        expected_slices.days_from,
+        expected_slices.days_to
     from expected_slices
     left join latest_runs
         on

@@ -1,13 +1,18 @@
 -- Question: Per account and resource type, how many of the organisation's
---     resources had a completed backup in the last 7 /* :days */ days
---     (coverage), worst first?
+--     resources had a completed backup in the last 7 /* :days */ days of the
+--     report (coverage), worst first?
 -- Audience: managers and auditors (coverage per team), operators.
 -- Tables: resources (the AWS Config inventory: its latest snapshot),
---     backup_jobs (only its COMPLETED partitions).
--- Dates: the latest resources snapshot of the last 30 days; backup_jobs
---     report_date from current_date - 6 days to current_date.
+--     backup_jobs (only its COMPLETED partitions); report_runs (the newest
+--     reported day).
+-- Dates: the latest resources snapshot of the last 30 days; backup_jobs in
+--     the 7 days that end on the newest reported day: the latest
+--     report_date of the last 7 days with a succeeded backup, copy or
+--     restore slice in report_runs (today when no day has). days_from and
+--     days_to say which days. Partitions read: resources from current_date
+--     - 29 days, backup_jobs from current_date - 12 days, to current_date.
 -- Parameters: days = 7 (1..3650; a COMPLETED backup job created in the last
---     7 days, today included, protects a resource), history_days = 30
+--     7 days of the report protects a resource), history_days = 30
 --     (1..3650; how far back the latest snapshot is looked up).
 -- Notes: needs the job's --CONFIG_AGGREGATOR. coverage_pct = protected /
 --     resources; unprotected resources are listed by 13_unprotected_resources.
@@ -30,12 +35,48 @@ snapshots as (
 ),
 
 completed_jobs as (
-    select distinct resource_arn
+    select
+        report_date,
+        resource_arn
     from backup_jobs
     where
-        report_date > current_date - interval '7' /* :days */ day
+        report_date
+        > current_date - interval '6' day - interval '7' /* :days */ day
         and report_date <= current_date
         and status = 'COMPLETED'
+),
+
+reported_slices as (
+    select report_date
+    from report_runs
+    where
+        report_date > current_date - interval '7' day
+        and report_date <= current_date
+        and succeeded
+        and job_type in ('backup', 'copy', 'restore')
+),
+
+newest_reported_day as (
+    select coalesce(max(report_date), current_date) as days_to
+    from reported_slices
+),
+
+report_window as (
+    select
+        cast(
+            days_to - interval '7' /* :days */ day + interval '1' day as date
+        ) as days_from,
+        days_to
+    from newest_reported_day
+),
+
+protected_resources as (
+    select distinct completed_jobs.resource_arn
+    from completed_jobs
+    inner join report_window
+        on
+            completed_jobs.report_date
+            between report_window.days_from and report_window.days_to
 ),
 
 dated_snapshots as (
@@ -56,10 +97,13 @@ labelled as (
         latest_snapshot.account_id,
         latest_snapshot.account_name,
         latest_snapshot.resource_type,
-        completed_jobs.resource_arn is not null as is_protected
+        report_window.days_from,
+        report_window.days_to,
+        protected_resources.resource_arn is not null as is_protected
     from latest_snapshot
-    left join completed_jobs
-        on latest_snapshot.resource_arn = completed_jobs.resource_arn
+    cross join report_window
+    left join protected_resources
+        on latest_snapshot.resource_arn = protected_resources.resource_arn
 ),
 
 final as (
@@ -71,9 +115,11 @@ final as (
         count_if(is_protected) as protected,
         count_if(not is_protected) as unprotected,
         round(100 * cast(count_if(is_protected) as double) / count(*), 2)
-            as coverage_pct
+            as coverage_pct,
+        days_from,
+        days_to
     from labelled
-    group by account_id, resource_type
+    group by account_id, resource_type, days_from, days_to
 )
 
 select * from final

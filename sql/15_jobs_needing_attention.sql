@@ -1,11 +1,19 @@
--- Question: Which jobs of the last 7 /* :days */ days need attention, and
---     was each one announced (EventBridge event, SNS digest), and when?
+-- Question: Which jobs of the last 7 /* :days */ days of the report need
+--     attention, and was each one announced (EventBridge event, SNS digest),
+--     and when?
 -- Audience: operators (what needs attention now, what nobody was told
 --     about), auditors ("were we told, and when?").
 -- Tables: backup_jobs, copy_jobs (only their FAILED, ABORTED, EXPIRED,
---     PARTIAL and COMPLETED partitions), restore_jobs, alerts.
--- Dates: report_date from current_date - 6 days to current_date (7 days).
--- Parameters: days = 7 (1..3650; length of the window, today included).
+--     PARTIAL and COMPLETED partitions), restore_jobs, alerts; report_runs
+--     (the newest reported day).
+-- Dates: the 7 days that end on the newest reported day: the latest
+--     report_date of the last 7 days with a succeeded backup, copy or
+--     restore slice in report_runs (today when no day has). days_from and
+--     days_to say which days. Partitions read: report_date from
+--     current_date - 12 days to current_date (alerts: every run's day up to
+--     today).
+-- Parameters: days = 7 (1..3650; length of the window, which ends on the
+--     newest reported day).
 -- Notes: needs attention = backup and copy jobs FAILED, ABORTED, EXPIRED or
 --     PARTIAL, or COMPLETED with a message_category other than SUCCESS;
 --     restore jobs FAILED or ABORTED, or restore tests whose validation is
@@ -33,7 +41,8 @@ backups as (
         completion_date
     from backup_jobs
     where
-        report_date > current_date - interval '7' /* :days */ day
+        report_date
+        > current_date - interval '6' day - interval '7' /* :days */ day
         and report_date <= current_date
         and status in ('FAILED', 'ABORTED', 'EXPIRED', 'PARTIAL', 'COMPLETED')
 ),
@@ -55,7 +64,8 @@ copies as (
         completion_date
     from copy_jobs
     where
-        report_date > current_date - interval '7' /* :days */ day
+        report_date
+        > current_date - interval '6' day - interval '7' /* :days */ day
         and report_date <= current_date
         and status in ('FAILED', 'ABORTED', 'EXPIRED', 'PARTIAL', 'COMPLETED')
 ),
@@ -77,7 +87,8 @@ restores as (
         completion_date
     from restore_jobs
     where
-        report_date > current_date - interval '7' /* :days */ day
+        report_date
+        > current_date - interval '6' day - interval '7' /* :days */ day
         and report_date <= current_date
 ),
 
@@ -91,8 +102,33 @@ announcements as (
         channels
     from alerts
     where
-        report_date > current_date - interval '7' /* :days */ day
+        report_date
+        > current_date - interval '6' day - interval '7' /* :days */ day
         and report_date <= current_date
+),
+
+reported_slices as (
+    select report_date
+    from report_runs
+    where
+        report_date > current_date - interval '7' day
+        and report_date <= current_date
+        and succeeded
+        and job_type in ('backup', 'copy', 'restore')
+),
+
+newest_reported_day as (
+    select coalesce(max(report_date), current_date) as days_to
+    from reported_slices
+),
+
+report_window as (
+    select
+        cast(
+            days_to - interval '7' /* :days */ day + interval '1' day as date
+        ) as days_from,
+        days_to
+    from newest_reported_day
 ),
 
 needing_attention as (
@@ -160,6 +196,18 @@ needing_attention as (
         or upper(validation_status) in ('FAILED', 'TIMED_OUT')
 ),
 
+attention_items as (
+    select
+        needing_attention.*,
+        report_window.days_from,
+        report_window.days_to
+    from needing_attention
+    inner join report_window
+        on
+            needing_attention.report_date
+            between report_window.days_from and report_window.days_to
+),
+
 announced as (
     select
         job_type,
@@ -179,31 +227,33 @@ announced as (
 
 final as (
     select
-        needing_attention.report_date,
-        needing_attention.job_type,
-        needing_attention.job_id,
-        needing_attention.account_id,
-        coalesce(needing_attention.account_name, '') as account_name,
-        needing_attention.region,
-        needing_attention.resource_type,
-        coalesce(needing_attention.resource_name, '') as resource_name,
-        needing_attention.resource_arn,
-        needing_attention.status,
-        coalesce(needing_attention.validation_status, '') as validation_status,
-        coalesce(needing_attention.message_category, '') as message_category,
-        coalesce(needing_attention.status_message, '') as status_message,
-        needing_attention.creation_date,
-        needing_attention.completion_date,
+        attention_items.report_date,
+        attention_items.job_type,
+        attention_items.job_id,
+        attention_items.account_id,
+        coalesce(attention_items.account_name, '') as account_name,
+        attention_items.region,
+        attention_items.resource_type,
+        coalesce(attention_items.resource_name, '') as resource_name,
+        attention_items.resource_arn,
+        attention_items.status,
+        coalesce(attention_items.validation_status, '') as validation_status,
+        coalesce(attention_items.message_category, '') as message_category,
+        coalesce(attention_items.status_message, '') as status_message,
+        attention_items.creation_date,
+        attention_items.completion_date,
         announced.first_announced_at is not null as is_announced,
         announced.event_sent_at,
-        announced.digest_sent_at
-    from needing_attention
+        announced.digest_sent_at,
+        attention_items.days_from,
+        attention_items.days_to
+    from attention_items
     left join announced
         on
-            needing_attention.job_type = announced.job_type
-            and needing_attention.job_id = announced.job_id
-            and needing_attention.status = announced.status
-            and coalesce(needing_attention.validation_status, '')
+            attention_items.job_type = announced.job_type
+            and attention_items.job_id = announced.job_id
+            and attention_items.status = announced.status
+            and coalesce(attention_items.validation_status, '')
             = announced.validation_key
 )
 

@@ -6,6 +6,9 @@ from __future__ import annotations
 import datetime as dt
 import json
 import re
+import shlex
+import subprocess
+import sys
 import uuid
 from pathlib import Path
 from typing import List, Tuple
@@ -62,6 +65,16 @@ def test_dry_run_prints_every_call_of_a_first_deploy_and_makes_none(capsys):
     assert f"TemplateURL='https://s3.eu-west-1.amazonaws.com/{bucket}/backup-report/artifacts/templates/" in text
     today = dt.datetime.now(dt.timezone.utc).date().isoformat()
     assert f'"--LOOKBACK_DAYS": "30", "--REPORT_DATE": "{today}"' in text
+    # what it says speaks of what would happen: nothing did
+    said = [line for line in lines if not line.startswith("[dry-run]")]
+    assert "backup-report-management: would create (management account)" in said
+    assert "backup-report: would create (reporting account)" in said
+    assert f"would start the backfill run of <backup-report.JobName>: --REPORT_DATE {today} --LOOKBACK_DAYS 30" in said
+    assert "reporting stack backup-report (would be created), its outputs:" in said
+    done = re.compile(r"^(started|creating|uploading|generated|waiting)\b|: (creating|updating|deleting) \(|\((created|updated)\)")
+    assert [line for line in said if done.search(line)] == []
+    assert not [line for line in said if "QuickSight" in line]  # QuickSight is off: no QuickSight output
+    assert "  ReportBucketName: <backup-report.ReportBucketName>" in said
 
 
 def test_dry_run_with_an_existing_management_role_and_bucket(capsys):
@@ -78,7 +91,7 @@ def test_dry_run_with_an_existing_management_role_and_bucket(capsys):
 
 
 def test_quicksight_waits_for_the_tables_of_the_first_run(capsys):
-    code, _, calls = dry_run(["deploy", "--region", "us-east-1", "--param",
+    code, lines, calls = dry_run(["deploy", "--region", "us-east-1", "--param",
                               "QuickSightPrincipalArn=arn:aws:quicksight:us-east-1:123456789012:user/default/a"],
                              capsys)
     assert code == 0, capsys.readouterr().err
@@ -88,13 +101,28 @@ def test_quicksight_waits_for_the_tables_of_the_first_run(capsys):
         ("cloudformation", "create_stack"), ("cloudformation", "stack_create_complete"),
         ("glue", "start_job_run"), ("glue", "get_job_run"),
         ("cloudformation", "update_stack"), ("cloudformation", "stack_update_complete")]
+    assert "QuickSight: would add the datasets after the first run, which creates their tables" in lines
+    assert "would wait for that run (it installs the pinned modules first: a few minutes)" in lines
+    assert "  QuickSightDataSourceArn: <backup-report.QuickSightDataSourceArn>" in lines
 
 
 def test_dry_run_teardown_deletes_the_reporting_stack_first(capsys):
-    code, _, calls = dry_run(["teardown", "--region", "us-east-1"], capsys)
+    code, lines, calls = dry_run(["teardown", "--region", "us-east-1", "--reporting-profile", "reporting", "--yes"],
+                                 capsys)
     assert code == 0
     assert [c for c in calls if c[2] == "delete_stack"] == [
         ("reporting", "cloudformation", "delete_stack"), ("management", "cloudformation", "delete_stack")]
+    assert "backup-report: would delete (reporting account)" in lines
+    assert lines[-3].startswith("Would be kept on purpose: the report bucket (DeletionPolicy Retain")
+    assert lines[-2] == "  " + deploy.empty_bucket_command("reporting", "us-east-1", "<bucket>")
+    assert lines[-1] == "--yes: would empty and delete both, every object version, without asking"
+
+
+def test_the_tear_down_docs_give_the_command_teardown_prints():
+    page = (ROOT / "docs" / "deployment.md").read_text(encoding="utf-8")
+    teardown = page[page.index("## Tear down"):]
+    assert deploy.empty_bucket_command("reporting", "eu-west-1", "<bucket>") in teardown
+    assert "--yes" in teardown
 
 
 def test_bad_parameters_are_refused_before_any_call(capsys):
@@ -188,12 +216,66 @@ def test_deploy_update_backfill_and_teardown_against_moto(moto_aws, wheel):
     finally:
         glue.delete_job(JobName="backup-report")
 
-    # teardown: both stacks go, the report bucket stays
+    # teardown: both stacks go; the buckets are kept unless their names answer the question
+    report_bucket = outputs["ReportBucketName"]
+    history_with_versions(s3, report_bucket)
+    asked: List[str] = []
+
+    def answer(question: str) -> str:
+        asked.append(question)
+        return bucket if f"s3://{bucket} " in question else ""  # the artifacts bucket only
+
     lines.clear()
-    assert deploy.main(["teardown", *common], out=lines.append) == 0, lines
+    assert deploy.main(["teardown", *common], out=lines.append, ask=answer) == 0, lines
     remaining = {s["StackName"] for s in cfn.describe_stacks()["Stacks"] if s["StackStatus"] != "DELETE_COMPLETE"}
     assert not {mstack, rstack} & remaining
-    assert any(outputs["ReportBucketName"] in line for line in lines)
+    assert asked == [f"Empty and delete s3://{name} now? Type its name to confirm, Enter keeps it: "
+                     for name in (report_bucket, bucket)]
+    assert f"kept s3://{report_bucket}" in lines and f"  s3://{bucket}: the job's artifacts, created by deploy.py" in lines
+    assert any(line.startswith(f"deleted s3://{bucket} and its ") for line in lines)
+    assert bucket not in {b["Name"] for b in s3.list_buckets()["Buckets"]}
+    assert len(s3.list_object_versions(Bucket=report_bucket)["Versions"]) == 3  # the history is still there
+
+    # the command it printed for the kept bucket empties every version, then deletes the bucket
+    [command] = [line.strip() for line in lines if line.strip().startswith("python -c ") and report_bucket in line]
+    assert command == deploy.empty_bucket_command(None, "us-east-1", report_bucket)
+    argv = shlex.split(command)
+    ran = subprocess.run([sys.executable, *argv[1:]], capture_output=True, text=True, timeout=120)
+    assert ran.returncode == 0, ran.stderr
+    assert report_bucket not in {b["Name"] for b in s3.list_buckets()["Buckets"]}
+
+
+def history_with_versions(s3, bucket: str) -> None:
+    """Objects with old versions and a delete marker, as a versioned report bucket holds them."""
+    s3.put_bucket_versioning(Bucket=bucket, VersioningConfiguration={"Status": "Enabled"})
+    for body in (b"v1", b"v2"):
+        s3.put_object(Bucket=bucket, Key="backup-reports/backup_jobs/report_date=2026-11-26/a.csv", Body=body)
+    s3.put_object(Bucket=bucket, Key="athena-results/q.csv", Body=b"x")
+    s3.delete_object(Bucket=bucket, Key="athena-results/q.csv")
+
+
+def test_teardown_yes_empties_and_deletes_the_kept_buckets(moto_aws, wheel):
+    token = uuid.uuid4().hex[:8]
+    common = ["--region", "us-east-1", "--poll-seconds", "1", "--management-stack", f"mgmt-{token}",
+              "--reporting-stack", f"report-{token}"]
+    lines: List[str] = []
+    assert deploy.main(["deploy", *common, "--wheel", str(wheel), "--job-role-name", f"job-{token}",
+                        "--management-param", f"RoleName=read-{token}", "--first-run", "never"],
+                       out=lines.append) == 0, lines
+    s3 = boto3.client("s3")
+    outputs = {o["OutputKey"]: o["OutputValue"]
+               for o in boto3.client("cloudformation").describe_stacks(StackName=f"report-{token}")["Stacks"][0]["Outputs"]}
+    report_bucket, artifacts = outputs["ReportBucketName"], "backup-report-artifacts-123456789012-us-east-1"
+    history_with_versions(s3, report_bucket)
+
+    def nobody_asks(question: str) -> str:
+        raise AssertionError(f"--yes asked: {question}")
+
+    lines.clear()
+    assert deploy.main(["teardown", *common, "--yes"], out=lines.append, ask=nobody_asks) == 0, lines
+    assert f"deleted s3://{report_bucket} and its 4 object version(s) and delete marker(s)" in lines
+    assert any(line.startswith(f"deleted s3://{artifacts} and its ") for line in lines)
+    assert not {report_bucket, artifacts} & {b["Name"] for b in s3.list_buckets()["Buckets"]}
 
 
 def test_an_existing_stack_without_its_external_id_is_refused(moto_aws, wheel, capsys):

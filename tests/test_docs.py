@@ -83,6 +83,23 @@ def test_every_saved_query_is_listed_on_the_queries_page():
     assert listed == set(names), "queries.md lists a query that sql/ does not have"
 
 
+def test_deployment_docs_list_the_templates_quicksight_datasets_once():
+    """The template defines the datasets; docs/deployment.md lists them in one place, all of them."""
+    template = load_script("render_named_queries").load_template(ROOT / "cloudformation" / "template-reporting.yml")
+    defined = set()
+    for resource in template["Resources"].values():
+        if resource["Type"] == "AWS::QuickSight::DataSet":
+            for table in resource["Properties"]["PhysicalTableMap"].values():
+                defined.add(table["RelationalTable"]["Name"])
+    assert len(defined) >= 4
+    page = (ROOT / "docs" / "deployment.md").read_text(encoding="utf-8")
+    tables = {table.name for table in ALL_TABLES}
+    # paragraphs and list items that speak of datasets and name two tables or more: one list
+    blocks = re.split(r"\n\s*\n|\n(?=\s*(?:- |\d+\. ))", page)
+    lists = [set(re.findall(r"`(\w+)`", block)) & tables for block in blocks if "dataset" in block]
+    assert [named for named in lists if len(named) >= 2] == [defined]
+
+
 def test_readme_is_a_front_page_that_links_every_docs_page():
     assert len(README.splitlines()) < 300
     assert len(DOCS) >= 7

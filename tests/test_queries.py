@@ -341,6 +341,40 @@ def test_15_jobs_needing_attention(history, ask, local_aws):
     assert {rows[k]["report_date"] for k in announced - expected} <= {OLD_FIRST, OLD_FIRST + dt.timedelta(days=1)}
 
 
+def test_the_last_days_end_on_the_newest_reported_day(history, ask, local_aws):
+    """The morning after the 23:59 run, today holds no data yet: "the last N days" end on the
+    newest reported day (TODAY), not on an empty today, and each answer says which days."""
+    from backup_report.local.athena import LocalAthena
+
+    saved = {q.name: q for q in list_queries()}
+    morning = LocalAthena(history["database"], today=TODAY + dt.timedelta(days=1))
+
+    failed = morning.run(saved["01_failed_backup_jobs"].text)  # days = 2
+    assert set(failed.frame["report_date"]) == {day(1), TODAY}
+    assert sorted(failed.frame["backup_job_id"]) == sorted(ask("01_failed_backup_jobs").frame["backup_job_id"])
+    assert set(zip(failed.frame["days_from"], failed.frame["days_to"])) == {(day(1), TODAY)}
+
+    coverage = morning.run(saved["14_backup_coverage"].text, {"days": "1"})
+    completed_today = {x["resource_arn"] for x in history["rows"]
+                       if x["job_type"] == "backup" and x["status"] == "COMPLETED" and x["report_date"] == TODAY}
+    protected = completed_today & set(history["inventory"].types)
+    assert coverage.frame["protected"].sum() == len(protected) > 0
+    assert set(zip(coverage.frame["days_from"], coverage.frame["days_to"])) == {(TODAY, TODAY)}
+
+    # today is not missing before today's run: the calendar ends on the newest day a run reported
+    completeness = records(morning.run(saved["10_report_completeness"].text))
+    assert {(r["days_from"], r["days_to"]) for r in completeness} == {(day(29), TODAY)}
+    assert {r["report_date"] for r in completeness} <= {day(n) for n in range(30)}
+
+    # a report that stopped 8 days ago: the windows end today, and every day since is NOT REPORTED
+    later = LocalAthena(history["database"], today=TODAY + dt.timedelta(days=8))
+    stale = later.run(saved["01_failed_backup_jobs"].text)
+    assert stale.frame.empty
+    missing = records(later.run(saved["10_report_completeness"].text))
+    assert {r["report_date"] for r in missing if r["problem"] == "NOT REPORTED"} >= {
+        TODAY + dt.timedelta(days=n) for n in range(1, 8)}
+
+
 # --------------------------------------------------------------------------- every query: cost and style
 
 

@@ -3,6 +3,7 @@
     backup-report run --REPORT_BUCKET b --MANAGEMENT_ROLE_ARN arn --GLUE_DATABASE d [...]
     backup-report doctor --REPORT_BUCKET b ... | --job-name backup-report
     backup-report query failed_backup_jobs [--local] [--param days=3] [--today 2026-11-26]
+        [--columns a,b] [--format table|csv|json]
     backup-report queries
     backup-report demo [--output demo-output]
     backup-report local up [--demo-org] [--port 4580]
@@ -15,12 +16,13 @@ from __future__ import annotations
 import argparse
 import ipaddress
 import os
+import shutil
 import sys
 from typing import List, Optional
 from urllib.parse import urlparse
 
 from . import errors, queries
-from .output import format_csv, format_json, format_table, human_bytes
+from .output import comment, format_csv, format_json, format_table, human_bytes, report_days, select_columns
 
 #: The Athena workgroup the reporting stack creates (its result location is set there).
 DEFAULT_WORKGROUP = "backup-report"
@@ -63,14 +65,20 @@ def _parser() -> argparse.ArgumentParser:
     query.add_argument("--today", metavar="YYYY-MM-DD",
                        help="answer as of that day: current_date in the query is that date")
     output = query.add_mutually_exclusive_group()
-    output.add_argument("--csv", action="store_const", dest="format", const="csv", help="print CSV")
-    output.add_argument("--json", action="store_const", dest="format", const="json",
-                        help="print JSON (one object per row)")
+    output.add_argument("--format", choices=("table", "csv", "json"), default="table",
+                        help="a readable table fitted to the terminal's width (default), CSV, or JSON (one "
+                             "object per row); CSV and JSON print every column")
+    output.add_argument("--csv", action="store_const", dest="format", const="csv", help="same as --format csv")
+    output.add_argument("--json", action="store_const", dest="format", const="json", help="same as --format json")
+    query.add_argument("--columns", metavar="NAME,...",
+                       help="print only these columns, in this order (any format; the table is then not fitted)")
     query.add_argument("--max-rows", type=int, default=200, metavar="N",
                        help="rows shown in the readable table (default 200; CSV and JSON print all)")
     query.add_argument("--show-sql", action="store_true", help="print the SQL text that runs, then the result")
+    query.set_defaults(usage_of=query)  # an unknown flag is named with the command's own usage (main)
 
-    commands.add_parser("queries", help="list the saved queries: name, audience, question")
+    listing = commands.add_parser("queries", help="list the saved queries: name, audience, question")
+    listing.set_defaults(usage_of=listing)
 
     demo = commands.add_parser(
         "demo", help="the local demo: synthetic organisation, 30-day backfill, every saved query, HTML summary",
@@ -79,6 +87,7 @@ def _parser() -> argparse.ArgumentParser:
                     "an HTML summary. Never touches real AWS.")
     demo.add_argument("--output", default="demo-output", help="folder for the HTML summary and CSVs")
     demo.add_argument("--days", type=int, default=30, help="days of history (1..30, default 30)")
+    demo.set_defaults(usage_of=demo)
 
     local = commands.add_parser(
         "local", help="a local AWS (moto + the AWS Backup emulator) you can keep: backup-report local up",
@@ -94,6 +103,7 @@ def _parser() -> argparse.ArgumentParser:
     up.add_argument("--days", type=int, default=30, help="days of history with --demo-org (1..30, default 30)")
     up.add_argument("--port", type=int, default=4580,
                     help="moto's port (default 4580); the AWS Backup emulator listens on the next one")
+    up.set_defaults(usage_of=up)
     return parser
 
 
@@ -121,10 +131,21 @@ def _local_tools():
     return athena, demo, up
 
 
+def _terminal_width() -> Optional[int]:
+    """The width a readable table must fit: $COLUMNS, else the terminal's when stdout is one;
+    None (every column) when the output goes to a file or a pipe."""
+    if "COLUMNS" in os.environ or sys.stdout.isatty():
+        return shutil.get_terminal_size().columns
+    return None
+
+
 def cmd_query(args: argparse.Namespace) -> int:
     saved = queries.find_query(args.name)
     params = queries.parse_params(args.param)
     today = queries.parse_day(args.today) if args.today else None
+    columns = [c.strip() for c in args.columns.split(",") if c.strip()] if args.columns is not None else None
+    if columns == []:
+        raise errors.ParameterError("--columns: name one column or more, e.g. --columns account_id,status")
     if args.local and not loopback_endpoint():  # never a real account's S3 and Glue by mistake
         found = os.environ.get("AWS_ENDPOINT_URL")
         raise errors.NoLocalAws(
@@ -148,15 +169,22 @@ def cmd_query(args: argparse.Namespace) -> int:
         scanned = queries.scanned_bytes(frame)
         if scanned is not None:
             print(f"Athena scanned {human_bytes(scanned)}", file=sys.stderr)
+    days = report_days(frame)
+    if columns is not None:
+        frame = select_columns(frame, columns)
     if args.format == "csv":
         sys.stdout.write(format_csv(frame))
     elif args.format == "json":
         print(format_json(frame))
     else:
+        width = _terminal_width()
         if saved.question:  # the question this run answers: with the parameters used
             as_of = f" (as of {today})" if today else ""
-            print(f"-- {saved.describe(params)}{as_of}")
-        print(format_table(frame, max_rows=args.max_rows))
+            print(comment(f"{saved.describe(params)}{as_of}", width))
+        if days:
+            print(comment(days, width))
+        # columns chosen with --columns are all shown, whatever the width
+        print(format_table(frame, max_rows=args.max_rows, width=None if columns is not None else width))
     return 0
 
 
@@ -202,7 +230,10 @@ def main(argv: Optional[List[str]] = None) -> int:
         from . import doctor
 
         return doctor.main(argv[1:])
-    args = _parser().parse_args(argv)
+    parser = _parser()
+    args, unknown = parser.parse_known_args(argv)
+    if unknown:  # argparse names them with the top-level usage; the command's own usage helps more
+        (getattr(args, "usage_of", None) or parser).error(f"unrecognized arguments: {' '.join(unknown)}")
     handlers = {"query": cmd_query, "queries": cmd_queries, "demo": cmd_demo, "local": cmd_local}
     try:
         return handlers[args.command](args)

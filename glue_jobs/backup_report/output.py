@@ -3,13 +3,20 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from typing import TYPE_CHECKING, Any, Sequence
+import re
+import textwrap
+from typing import TYPE_CHECKING, Any, List, Optional, Sequence
+
+from .errors import ParameterError
 
 if TYPE_CHECKING:  # pragma: no cover
     import pandas as pd
 
 #: Widest cell of the readable table; longer values are cut with an ellipsis.
 MAX_CELL = 60
+#: Columns left out first when a table must fit a terminal: the window its heading states
+#: (``report_days``) and long identifiers (ARNs, tags, job and run ids), which CSV and JSON carry.
+_LEFT_OUT_FIRST = re.compile(r"^days_(from|to)$|(^|_)(arn|tags|job_id|run_id)$")
 
 
 def human_bytes(count: float) -> str:
@@ -45,24 +52,83 @@ def format_cell(value: Any) -> str:
     return str(value).replace("\t", " ").replace("\n", " ").replace("\r", " ")
 
 
-def format_table(frame: "pd.DataFrame", max_rows: int = 200, max_cell: int = MAX_CELL) -> str:
-    """A readable, aligned text table of ``frame`` (cells cut at ``max_cell`` characters)."""
+def select_columns(frame: "pd.DataFrame", names: Sequence[str]) -> "pd.DataFrame":
+    """``frame`` with only the columns ``names``, in that order (``--columns``).
+
+    Raises ParameterError naming the answer's columns when one is not among them.
+    """
+    missing = [name for name in names if name not in frame.columns]
+    if missing:
+        raise ParameterError(f"--columns {','.join(missing)}: the answer has no such column; "
+                             f"its columns are: {', '.join(str(c) for c in frame.columns)}")
+    return frame[list(names)]
+
+
+def fit_columns(names: Sequence[str], widths: Sequence[int], width: int) -> List[int]:
+    """Indexes of the columns that fit in ``width`` characters (two spaces between columns): all
+    when they fit; else ``days_from``/``days_to`` and long identifiers (ARNs, tags, ids) go first,
+    the last one first, then the other columns from the right. The first column always stays."""
+    shown = list(range(len(names)))
+
+    def total() -> int:
+        return sum(widths[i] for i in shown) + 2 * (len(shown) - 1)
+
+    for i in [i for i in reversed(shown) if _LEFT_OUT_FIRST.search(names[i])]:
+        if total() <= width:
+            break
+        shown.remove(i)
+    while total() > width and len(shown) > 1:
+        shown.pop()
+    return shown
+
+
+def comment(text: str, width: Optional[int] = None) -> str:
+    """``text`` as SQL comment lines (``-- ...``), wrapped at ``width`` characters when given."""
+    if width is None:
+        return f"-- {text}"
+    return textwrap.fill(text, width=max(width, 20), initial_indent="-- ", subsequent_indent="--     ",
+                         break_on_hyphens=False, break_long_words=False)
+
+
+def report_days(frame: "pd.DataFrame") -> str:
+    """``report days 2026-11-25 to 2026-11-26``: the days the answer counted (its ``days_from``
+    and ``days_to`` columns, which end on the newest reported day), or "" when it does not say."""
+    if not len(frame) or "days_from" not in frame.columns or "days_to" not in frame.columns:
+        return ""
+    windows = sorted({(format_cell(a), format_cell(b)) for a, b in zip(frame["days_from"], frame["days_to"])})
+    return "; ".join(f"report day {a}" if a == b else f"report days {a} to {b}" for a, b in windows)
+
+
+def format_table(frame: "pd.DataFrame", max_rows: int = 200, max_cell: int = MAX_CELL,
+                 width: Optional[int] = None) -> str:
+    """A readable, aligned text table of ``frame`` (cells cut at ``max_cell`` characters).
+
+    With ``width``, only the columns that fit in that many characters are shown (``fit_columns``)
+    and a last line names the ones left out.
+    """
     columns = [str(c) for c in frame.columns]
     rows = [[format_cell(v) for v in record]
             for record in frame.head(max_rows).itertuples(index=False, name=None)]
     rows = [[c if len(c) <= max_cell else c[:max_cell - 1] + "…" for c in row] for row in rows]
     widths = [max([len(name)] + [len(r[i]) for r in rows]) for i, name in enumerate(columns)]
     numeric = [str(frame[c].dtype).lower().startswith(("int", "float", "uint")) for c in frame.columns]
+    shown = list(range(len(columns))) if width is None else fit_columns(columns, widths, width)
 
     def line(values: Sequence[str]) -> str:
-        return "  ".join(v.rjust(w) if num else v.ljust(w) for v, w, num in zip(values, widths, numeric)).rstrip()
+        return "  ".join(values[i].rjust(widths[i]) if numeric[i] else values[i].ljust(widths[i])
+                         for i in shown).rstrip()
 
-    out = [line(columns), "  ".join("-" * w for w in widths)]
+    out = [line(columns), "  ".join("-" * widths[i] for i in shown)]
     out.extend(line(r) for r in rows)
     if len(frame) > max_rows:
-        out.append(f"... {len(frame) - max_rows} more row(s) (use --csv or --json for all)")
+        out.append(f"... {len(frame) - max_rows} more row(s) (--format csv or json prints every row)")
     if not len(frame):
         out.append("(no rows)")
+    left_out = [name for i, name in enumerate(columns) if i not in shown]
+    if left_out:
+        out.append(comment(f"{len(shown)} of {len(columns)} columns fit in {width} characters; not shown: "
+                           f"{', '.join(left_out)} (choose with --columns NAME,...; --format csv or json "
+                           "prints them all)", width))
     return "\n".join(out)
 
 
