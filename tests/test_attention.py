@@ -237,7 +237,7 @@ def test_collect_keeps_the_recent_items_of_the_slices_written_once_each_in_order
     items = varied_items(3000)
     results = [SliceResult("backup", "eu-west-1", dt.date(2026, 11, 26), attention=items[:1800]),
                SliceResult("copy", "us-east-1", dt.date(2026, 11, 26), attention=items[1500:]),  # 300 twice
-               SliceResult("copy", "eu-west-1", dt.date(2026, 11, 26), error="denied", attention=varied_items(50, 9))]
+               SliceResult("copy", "eu-west-1", dt.date(2026, 11, 26), cause="denied", attention=varied_items(50, 9))]
     collected = notify.collect(results, now, 48)
     first = {}
     for result in results[:2]:
@@ -413,7 +413,7 @@ Report: s3://acme-backup-reports/backup-reports/
 
 
 def test_the_digest_reads_well():
-    failed = [SliceResult("copy", "eu-west-1", dt.date(2026, 11, 25), error=(
+    failed = [SliceResult("copy", "eu-west-1", dt.date(2026, 11, 25), cause=(
         "AccessDeniedException: User is not authorized to perform backup:ListCopyJobs"))]
     assert notify.digest_body(GOLDEN_ITEMS, failed, settings()) == GOLDEN_BODY
     assert notify.digest_subject(5, 1, dt.date(2026, 11, 26)) == (

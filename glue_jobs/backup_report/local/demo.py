@@ -38,7 +38,7 @@ from typing import IO, Dict, List, Optional, Sequence, Tuple
 
 from .. import errors, notify
 from ..errors import DemoError
-from ..job import SLICE_LINE
+from ..runlog import SLICE_LINE
 from ..output import format_cell, format_csv, format_table
 from ..queries import SavedQuery, list_queries
 from . import synthetic
