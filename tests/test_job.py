@@ -1,156 +1,97 @@
-"""The job's slices (``job.run_slice``), in process against moto's server with a scripted listing."""
+"""The run (``job.run``) and its exit status (``job.main``), in process against the local AWS.
+
+The job as Glue runs it, a process of its own, is in ``test_job_e2e.py`` and ``test_job_logs.py``.
+"""
 from __future__ import annotations
 
 import datetime as dt
-import threading
-import time
+import gc
+import re
+import runpy
+import sys
 
-import awswrangler as wr
-from awswrangler import _utils
+import pytest
 
-from backup_report import aws, catalog, schema
+from backup_report import job
 from backup_report.arguments import parse_arguments
-from backup_report.job import run_slice
-from backup_report.shape import shape_jobs
-from backup_report.write import write_csv
 
-from .builders import ROLE_ARN, UTC, objects, read_rows, sdk_jobs
+from .builders import ENTRY_SCRIPT, MANAGEMENT_ACCOUNT, api_job, read_rows
 
-DAY = dt.date(2026, 11, 26)
+NOW = "2026-11-26T23:59:00"
+REGIONS = ("us-east-1", "eu-west-1")
 
 
-def test_an_unexpected_failure_in_one_slice_is_recorded_and_writes_nothing(report, monkeypatch):
-    from backup_report import job, write
-
-    monkeypatch.setattr(job, "CHUNK_ROWS", 1)  # the first page is written before the failure
-    monkeypatch.setattr(write, "OBJECT_ROWS", 1)
-    real_put, sent, done = write._put, [], threading.Event()
-
-    def slow_put(body, path, session):  # still on its way when the listing fails
-        sent.append(path)
-        time.sleep(0.5)
-        real_put(body, path, session)
-        done.set()
-
-    monkeypatch.setattr(write, "_put", slow_put)
-
-    class BrokenPages:
-        def paginate(self, **_params):
-            yield {"BackupJobs": sdk_jobs("COMPLETED")}
-            assert sent, "a chunk is being written"
-            raise ValueError("malformed page")
-
-    class Client:
-        def get_paginator(self, _operation):
-            return BrokenPages()
-
-    settings = parse_arguments(report.args(), now=dt.datetime(2026, 11, 26, 12, tzinfo=UTC))
-    result = run_slice(Client(), report.session, settings, schema.BACKUP_JOBS, "us-east-1", DAY, {})
-    assert not result.succeeded and "unexpected ValueError: malformed page" in result.error
-    assert done.wait(60)  # the upload ended (before the slice's objects were deleted, or the next line fails)
-    assert objects(report.session, report.bucket) == {}
+@pytest.fixture
+def small_org(report, emulator, monkeypatch):
+    """A few jobs in two regions over two days; the run lists on threads of this process."""
+    monkeypatch.setenv("BACKUP_REPORT_PROCESSES", "1")
+    monkeypatch.setenv("BACKUP_REPORT_NOW", NOW)
+    emulator.load_jobs("backup", "us-east-1", [
+        api_job("backup", "b-1", MANAGEMENT_ACCOUNT, "2026-11-25T03:00:00", "COMPLETED"),
+        api_job("backup", "b-2", MANAGEMENT_ACCOUNT, "2026-11-26T03:00:00", "FAILED", StatusMessage="disk gone")])
+    emulator.load_jobs("copy", "eu-west-1", [
+        api_job("copy", "c-1", MANAGEMENT_ACCOUNT, "2026-11-26T05:00:00", "COMPLETED")])
+    return report
 
 
-def test_a_failed_upload_fails_its_slice_which_keeps_the_old_rows(report, monkeypatch):
-    from backup_report import job, write
-    from backup_report.errors import BucketError
-
-    class Pages:
-        def __init__(self, *statuses):
-            self.statuses = statuses
-
-        def paginate(self, **_params):
-            for n, status in enumerate(self.statuses):  # a page, and so a chunk, per status
-                yield {"BackupJobs": sdk_jobs(status, prefix=f"p{n}-")}
-
-    class Client:
-        def __init__(self, *statuses):
-            self.pages = Pages(*statuses)
-
-        def get_paginator(self, _operation):
-            return self.pages
-
-    settings = parse_arguments(report.args(), now=dt.datetime(2026, 11, 26, 12, tzinfo=UTC))
-    catalog.ensure_table(report.session, report.database, report.bucket, report.prefix, schema.BACKUP_JOBS)
-    assert run_slice(Client("RUNNING"), report.session, settings, schema.BACKUP_JOBS, "us-east-1", DAY, {}).succeeded
-    before = objects(report.session, report.bucket)
-    monkeypatch.setattr(job, "CHUNK_ROWS", 1)
-    monkeypatch.setattr(write, "OBJECT_ROWS", 1)  # an object per chunk
-    real_put, sent = write._put, []
-
-    def put(body, path, session):  # the second chunk's object cannot be written
-        sent.append(path)
-        if len(sent) == 2:
-            raise BucketError(f"Cannot write {path}: AccessDenied: no")
-        real_put(body, path, session)
-
-    monkeypatch.setattr(write, "_put", put)
-    result = run_slice(Client("COMPLETED", "FAILED", "COMPLETED"), report.session, settings, schema.BACKUP_JOBS,
-                       "us-east-1", DAY, {})
-    assert not result.succeeded and result.error.startswith("Cannot write ") and "AccessDenied" in result.error
-    assert len(sent) >= 2 and objects(report.session, report.bucket) == before  # its objects gone, the old kept
-    assert [(r["backup_job_id"], r["status"]) for r in read_rows(report.session, report.bucket, "backup_jobs")] == \
-        [("p0-0", "RUNNING")]
+def test_a_run_reports_every_slice_by_region_job_type_and_day(small_org):
+    settings = parse_arguments(small_org.args(REGIONS=",".join(REGIONS), LOOKBACK_DAYS="2"))
+    report = job.run(settings)
+    days = (dt.date(2026, 11, 25), dt.date(2026, 11, 26))
+    assert [(r.region, r.job_type, r.day) for r in report.results] == [
+        (region, job_type, day) for region in REGIONS for job_type in ("backup", "copy", "restore") for day in days]
+    assert all(r.written for r in report.results) and report.failures is None
+    jobs = {(r.region, r.job_type, r.day): sum(r.counts.values()) for r in report.results if r.counts}
+    assert jobs == {("us-east-1", "backup", days[0]): 1, ("us-east-1", "backup", days[1]): 1,
+                    ("eu-west-1", "copy", days[1]): 1}
+    assert report.ledger_paths == [f"s3://{small_org.bucket}/{small_org.prefix}/report_runs/report_date={day}/"
+                                   f"{settings.run_id}.csv" for day in days]
+    assert len(read_rows(small_org.session, small_org.bucket, "report_runs")) == len(report.results)
 
 
-def test_a_job_repeated_across_pages_is_written_once(report):
-    class ShiftingPages:  # a job created mid-listing pushes the last job of page 1 onto page 2
-        def paginate(self, **_params):
-            yield {"BackupJobs": sdk_jobs("COMPLETED", "RUNNING")}
-            yield {"BackupJobs": sdk_jobs("COMPLETED", "RUNNING", "FAILED")[1:]}
-
-    class Client:
-        def get_paginator(self, _operation):
-            return ShiftingPages()
-
-    settings = parse_arguments(report.args(), now=dt.datetime(2026, 11, 26, 12, tzinfo=UTC))
-    # a finished slice registers its partitions: the run creates the table first
-    catalog.ensure_table(report.session, report.database, report.bucket, report.prefix, schema.BACKUP_JOBS)
-    result = run_slice(Client(), report.session, settings, schema.BACKUP_JOBS, "us-east-1", DAY, {})
-    assert result.succeeded and result.counts == {"COMPLETED": 1, "RUNNING": 1, "FAILED": 1}
-    assert sorted(r["backup_job_id"] for r in read_rows(report.session, report.bucket, "backup_jobs")) == \
-        ["j0", "j1", "j2"]
+def test_a_run_with_a_denied_region_exits_1_and_its_last_line_is_the_summary(small_org, emulator, capsys):
+    emulator.set_faults(denied_regions=["eu-west-1"])
+    try:
+        status = job.main(small_org.args(REGIONS=",".join(REGIONS), LOOKBACK_DAYS="2", JOB_RUN_ID="jr_denied"))
+    finally:
+        emulator.set_faults()
+    out, err = capsys.readouterr()
+    assert status == 1, err[-3000:]
+    error_line, summary = err.splitlines()[-2:]
+    assert error_line.startswith("backup-report: error: 6 of 12 slice(s) could not be fetched")
+    assert re.sub(r"; \d+\.\ds$", "", summary).endswith(
+        "ERROR backup_report: run jr_denied failed (exit status 1): 6 slice(s) written, 3 failed, 3 skipped; "
+        f"jobs written to s3://{small_org.bucket}/{small_org.prefix}/: backup_jobs 2, copy_jobs 0, restore_jobs 0")
+    assert "INFO backup_report: backup jobs us-east-1 2026-11-26: 1 jobs written" in out
 
 
-def test_the_job_session_hands_out_one_client_of_each_to_awswrangler_and_every_thread(report):
-    session = aws.job_session()
-    s3 = session.client("s3")
-    assert _utils.client("s3", session=session) is s3  # what awswrangler asks for on every call
-    assert s3.meta.config.retries == {"mode": "standard", "total_max_attempts": aws.MAX_RETRIES + 1}
-    assert session.client("s3", region_name="us-west-2") is not s3
-    assert session.client("s3", aws_access_key_id="other", aws_secret_access_key="other") is not s3
-    got = []
-    threads = [threading.Thread(target=lambda: got.append(session.client("glue"))) for _ in range(8)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    assert len(got) == 8 and all(client is got[0] for client in got)
-    # and awswrangler works through it: an object written, read back, listed
-    frame = shape_jobs(sdk_jobs("COMPLETED"), schema.BACKUP_JOBS, "eu-west-1", {})
-    write_csv(frame, schema.BACKUP_JOBS, f"s3://{report.bucket}/one.csv", session)
-    assert wr.s3.list_objects(f"s3://{report.bucket}/", boto3_session=session) == [f"s3://{report.bucket}/one.csv"]
-    assert objects(session, report.bucket, "one.csv")["one.csv"].startswith(b"backup_job_id,")
+def test_main_leaves_the_interpreter_as_python_set_it():
+    """Interpreter tuning belongs to the Glue entry script: ``backup-report run`` and tests keep
+    Python's settings."""
+    gc.collect()  # nothing frozen by an earlier test either
+    interval, thresholds, frozen = sys.getswitchinterval(), gc.get_threshold(), gc.get_freeze_count()
+    assert job.main(["--REPORT_BUCKET", "b-b-b", "--LOOKBAK_DAYS", "3"]) == 2
+    assert (sys.getswitchinterval(), gc.get_threshold(), gc.get_freeze_count()) == (interval, thresholds, frozen)
 
 
-def test_every_session_of_the_job_reads_the_sdk_models_once(report, monkeypatch):
-    from botocore.loaders import Loader
+def test_the_entry_script_tunes_the_interpreter_before_it_runs_the_job(monkeypatch):
+    seen = {}
 
-    first, second = aws.job_session(), aws.job_session()
-    management = aws.assume_management_session(first, ROLE_ARN, None, "run-1")
-    loaders = {id(s._session.get_component("data_loader")) for s in (first, second, management)}
-    assert len(loaders) == 1
-    paths = first._session.get_component("data_loader").search_paths
-    assert len(paths) == len(set(paths))  # boto3's data folder once, however many sessions
-    first.client("glue")
-    loaded = []
-    real = Loader.load_data_with_path
+    def main(argv):
+        seen.update(argv=argv, interval=sys.getswitchinterval(), thresholds=gc.get_threshold(),
+                    frozen=gc.get_freeze_count())
+        return 3
 
-    def spy(self, name):  # a model read from disk again; cached ones never get here
-        loaded.append(name)
-        return real(self, name)
-
-    monkeypatch.setattr(Loader, "load_data_with_path", spy)
-    aws.job_session().client("glue")
-    management.client("glue")
-    assert not [name for name in loaded if "glue" in name]
+    monkeypatch.setattr(job, "main", main)
+    monkeypatch.setattr(sys, "argv", [str(ENTRY_SCRIPT), "--JOB_RUN_ID", "jr_1"])
+    monkeypatch.setattr(sys, "path", list(sys.path))  # the script puts its folder first
+    interval, thresholds = sys.getswitchinterval(), gc.get_threshold()
+    try:
+        with pytest.raises(SystemExit) as exited:
+            runpy.run_path(str(ENTRY_SCRIPT), run_name="__main__")
+    finally:
+        sys.setswitchinterval(interval)
+        gc.set_threshold(*thresholds)
+        gc.unfreeze()
+    assert exited.value.code == 3 and seen["argv"] == ["--JOB_RUN_ID", "jr_1"]
+    assert seen["interval"] < interval and seen["thresholds"][0] > thresholds[0] and seen["frozen"] > 0

@@ -8,7 +8,8 @@ left behind (as Glue's retries of a timed-out run would). After every kill the t
 read the way Athena reads them (the catalog's partitions, then their CSV objects with the
 declared SerDe, by the local Athena): every job of the baseline must still be visible. A
 job may show twice after a kill (old and new objects both present), none may be missing.
-The next complete run shows every job exactly once again.
+The next complete run shows every job exactly once again. All of it twice: the job listing
+on threads of its one process, and in forked listing processes (which die with it).
 """
 from __future__ import annotations
 
@@ -21,6 +22,7 @@ from collections import Counter
 from typing import Dict, List, Tuple
 
 import boto3
+import pytest
 
 from backup_report.local.athena import LocalAthena
 from backup_report.local.stack import job_environment
@@ -60,20 +62,24 @@ def unfinished_on(jobs: Dict[Tuple[str, str], List[dict]], day: dt.date) -> Dict
     return out
 
 
-def start_job(report, run_id: str, log_path) -> subprocess.Popen:
-    """The real Glue entry script in its own process, as Glue runs it; not waited for."""
+def start_job(report, run_id: str, log_path, processes: str) -> subprocess.Popen:
+    """The real Glue entry script in its own process, as Glue runs it, listing with
+    ``processes`` (1: on threads; more: in forked listing processes); not waited for."""
     args = report.args(REGIONS=",".join(REGIONS), REPORT_DATE=REPORT_DAY.isoformat(),
                        LOOKBACK_DAYS=str(SPEC.days), JOB_RUN_ID=run_id)
+    env = job_environment(report.env, NOW, {"BACKUP_REPORT_PROCESSES": processes})
     with open(log_path, "w", encoding="utf-8") as log:
-        return subprocess.Popen([sys.executable, str(ENTRY_SCRIPT), *args], env=job_environment(report.env, NOW),
+        return subprocess.Popen([sys.executable, str(ENTRY_SCRIPT), *args], env=env,
                                 cwd=str(ROOT), stdout=log, stderr=subprocess.STDOUT)
 
 
-def run_to_end(report, run_id: str, tmp_path) -> float:
+def run_to_end(report, run_id: str, tmp_path, processes: str) -> float:
     """Run the job to its end; returns how long it took."""
     started = time.monotonic()
-    code = start_job(report, run_id, tmp_path / f"{run_id}.log").wait(300)
-    assert code == 0, (tmp_path / f"{run_id}.log").read_text()[-3000:]
+    log = tmp_path / f"{run_id}.log"
+    code = start_job(report, run_id, log, processes).wait(300)
+    assert code == 0, log.read_text()[-3000:]
+    assert f"listing with {processes} process(es)" in log.read_text()
     return time.monotonic() - started
 
 
@@ -89,12 +95,13 @@ def keys(session: boto3.Session, bucket: str) -> set:
     return {o["Key"] for page in pages for o in page.get("Contents", [])}
 
 
-def test_a_run_killed_at_any_point_hides_no_reported_job(report, emulator, tmp_path):
+@pytest.mark.parametrize("processes", ["1", "2"], ids=["threads", "forked-processes"])
+def test_a_run_killed_at_any_point_hides_no_reported_job(report, emulator, tmp_path, processes):
     jobs = generate(SPEC)
     for (job_type, region), items in unfinished_on(jobs, REPORT_DAY).items():
         emulator.load_jobs(job_type, region, items)
     emulator.set_faults(latency_seconds=LATENCY_SECONDS)
-    duration = run_to_end(report, "jr_baseline", tmp_path)
+    duration = run_to_end(report, "jr_baseline", tmp_path, processes)
     baseline = visible(report)
     for job_type, table in JOB_TABLES_BY_TYPE.items():
         want = {job[ID_FIELD[job_type]] for (jt, _), items in jobs.items() if jt == job_type for job in items}
@@ -110,7 +117,7 @@ def test_a_run_killed_at_any_point_hides_no_reported_job(report, emulator, tmp_p
     for point in KILL_POINTS:
         run_id = f"jr_killed_at_{int(point * 100)}"
         present = keys(report.session, report.bucket)
-        proc = start_job(report, run_id, tmp_path / f"{run_id}.log")
+        proc = start_job(report, run_id, tmp_path / f"{run_id}.log", processes)
         try:
             proc.wait(timeout=duration * point)
         except subprocess.TimeoutExpired:
@@ -127,7 +134,7 @@ def test_a_run_killed_at_any_point_hides_no_reported_job(report, emulator, tmp_p
     midway = [point for point, code, replaced, _lost in outcomes if code == -signal.SIGKILL and replaced]
     assert len(midway) >= len(KILL_POINTS) // 2, f"too few kills landed mid-run ({duration:.1f} s): {outcomes}"
 
-    run_to_end(report, "jr_after_kills", tmp_path)
+    run_to_end(report, "jr_after_kills", tmp_path, processes)
     assert visible(report) == {table: Counter(set(ids)) for table, ids in baseline.items()}  # exactly once
     moved = {t.name: catalog_partitions(report.session, report.database, t.name) - partitions_before[t.name]
              for t in JOB_TABLES}

@@ -183,7 +183,7 @@ def slices(items=ITEMS) -> List[SliceResult]:
     """The slices of a run: the items, once more as equal items of another slice, and a failed slice."""
     return [SliceResult("backup", "eu-west-1", DAY, counts={"FAILED": 2}, attention=list(items)),
             SliceResult("copy", "us-east-1", DAY, counts={"FAILED": 1}, attention=[item(1)]),
-            SliceResult("restore", "eu-west-1", DAY, error="AccessDeniedException: no")]
+            SliceResult("restore", "eu-west-1", DAY, cause="AccessDeniedException: no")]
 
 
 def test_announce_sends_both_channels_records_what_they_accepted_and_nothing_twice(target):

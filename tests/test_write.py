@@ -59,7 +59,6 @@ def test_a_slice_replaces_only_its_region_and_a_failed_slice_keeps_the_old_rows(
     assert len(added) == 2 and removed == []
 
 
-
 def test_a_slice_holds_back_the_statuses_with_few_rows_and_writes_each_job_once(report, monkeypatch):
     from backup_report import write
     session, table = report.session, schema.BACKUP_JOBS
@@ -68,11 +67,16 @@ def test_a_slice_holds_back_the_statuses_with_few_rows_and_writes_each_job_once(
     writer = SliceWriter(session, report.bucket, report.prefix, table, "us-east-1", DAY, "run1")
     chunks = [sdk_jobs("COMPLETED", "COMPLETED", "COMPLETED", "COMPLETED", "FAILED", "RUNNING", prefix=f"c{n}-")
               for n in range(5)]
+    sent = []  # the objects sent after each chunk: the rest of the rows are held back
     for jobs in chunks:
         writer.write(shape_jobs(jobs, table, "us-east-1", {}))
-        assert sum(writer._held_rows.values()) < write.OBJECT_ROWS  # memory: less than an object's rows held
+        sent.append(set(writer.written))
     catalog.PartitionRegistry(session, report.database).register(table, writer.partitions())
     writer.finish()
+    rows_in = {f"s3://{report.bucket}/{key}": len(body.splitlines()) - 1
+               for key, body in objects(session, report.bucket, f"{report.prefix}/{table.name}/").items()}
+    held = [sum(map(len, chunks[:n + 1])) - sum(rows_in[path] for path in paths) for n, paths in enumerate(sent)]
+    assert 0 < min(held) and max(held) < write.OBJECT_ROWS  # memory: less than an object's rows held
     rows = read_rows(session, report.bucket, table.name)
     assert sorted(r["backup_job_id"] for r in rows) == sorted(j["BackupJobId"] for jobs in chunks for j in jobs)
     by_object = {}
@@ -94,7 +98,7 @@ def test_a_failed_slice_never_writes_the_rows_it_held_back(report, monkeypatch):
     session, table = report.session, schema.BACKUP_JOBS
     writer = SliceWriter(session, report.bucket, report.prefix, table, "us-east-1", DAY, "run1")
     writer.write(shape_jobs(sdk_jobs("COMPLETED", "FAILED"), table, "us-east-1", {}))
-    assert writer._held_rows == {"COMPLETED": 1, "FAILED": 1}
+    assert writer.counts == {"COMPLETED": 1, "FAILED": 1} and writer.written == set()  # taken, held back
     monkeypatch.setattr(write, "_put", lambda *_: pytest.fail("held rows written by a failed slice"))
     writer.abandon()
     assert objects(session, report.bucket) == {} and writer.written == set()

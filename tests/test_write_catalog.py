@@ -9,7 +9,7 @@ import boto3
 import pytest
 from backup_report import catalog, layout, schema, write
 from backup_report.arguments import parse_arguments
-from backup_report.job import run_slice
+from backup_report.slices import run_slice
 
 from .builders import (
     UTC,
@@ -72,7 +72,7 @@ def test_the_layout_is_the_documented_one():
 
 def test_a_slice_registers_its_new_partitions_before_it_deletes_the_older_objects(target, monkeypatch):
     session = target.session
-    assert slice_run(target, session, "run1", "RUNNING", "RUNNING").succeeded
+    assert slice_run(target, session, "run1", "RUNNING", "RUNNING").written
     assert catalog_partitions(session, target.database, TABLE.name) == {("2026-11-26", "RUNNING")}
 
     seen_at_delete = []
@@ -85,7 +85,7 @@ def test_a_slice_registers_its_new_partitions_before_it_deletes_the_older_object
 
     monkeypatch.setattr(write, "delete_objects", delete_objects)
     result = slice_run(target, session, "run2", "COMPLETED", "FAILED")
-    assert result.succeeded and result.counts == {"COMPLETED": 1, "FAILED": 1}
+    assert result.written and result.counts == {"COMPLETED": 1, "FAILED": 1}
     assert seen_at_delete == [{("2026-11-26", "RUNNING"), ("2026-11-26", "COMPLETED"), ("2026-11-26", "FAILED")}]
     assert sorted((r["backup_job_id"], r["status"]) for r in read_rows(session, target.bucket, TABLE.name)) == \
         [("j0", "COMPLETED"), ("j1", "FAILED")]
@@ -98,11 +98,11 @@ def test_a_slice_registers_its_new_partitions_before_it_deletes_the_older_object
 
 def test_a_failed_registration_keeps_the_older_objects_and_fails_the_slice(target):
     session = target.session
-    assert slice_run(target, session, "run1", "RUNNING").succeeded
+    assert slice_run(target, session, "run1", "RUNNING").written
     before = objects(session, target.bucket)
     deny(session, "BatchCreatePartition")
     result = slice_run(target, session, "run2", "COMPLETED")
-    assert not result.succeeded and result.counts == {}
+    assert result.failed and result.counts == {}
     assert "Cannot register partition(s) report_date=2026-11-26/status=COMPLETED" in result.error
     assert "AccessDeniedException" in result.error and "earlier rows kept" in result.error
     assert objects(session, target.bucket) == before  # the new object removed, the older one kept

@@ -86,7 +86,7 @@ class PartitionRegistry:
     """The partitions of the job tables that this run has made sure are in the catalog.
 
     A slice registers the partitions of its new objects before it deletes the older ones
-    (``job.run_slice``), so a run killed in between hides no job. Glue is asked once per
+    (``slices.run_slice``), so a run killed in between hides no job. Glue is asked once per
     partition and run. The region threads share one registry: two of them may add the same
     partition at once, which counts as success (see ``add_partitions``).
     """

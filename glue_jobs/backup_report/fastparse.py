@@ -33,6 +33,13 @@ class PageCounts(NamedTuple):
     fast: int
     fallback: int
 
+    def since(self, earlier: "PageCounts") -> "PageCounts":
+        """The pages counted after ``earlier`` was read."""
+        return PageCounts(self.fast - earlier.fast, self.fallback - earlier.fallback)
+
+    def plus(self, other: "PageCounts") -> "PageCounts":
+        return PageCounts(self.fast + other.fast, self.fallback + other.fallback)
+
 
 class _Counter:
     """Thread-safe page counts, and the operations already warned about."""

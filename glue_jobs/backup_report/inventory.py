@@ -156,7 +156,7 @@ def snapshot(session: boto3.Session, management: boto3.Session, settings: Settin
             write_csv(typed_frame(RESOURCES.columns, part), RESOURCES, path, session)
         catalog.add_partitions(session, settings.database, RESOURCES, {folder: [day.isoformat()]})
     except Exception as error:  # the job slices are written: record this failure, keep the old snapshot
-        result.error = f"{aws.cause(error)} (earlier snapshots kept)"
+        result.cause = f"{aws.cause(error)} (earlier snapshots kept)"
         try:
             delete_objects(session, written)
         except BucketError as cleanup:
@@ -167,7 +167,7 @@ def snapshot(session: boto3.Session, management: boto3.Session, settings: Settin
     try:
         delete_objects(session, [p for p in list_objects(session, folder) if p not in written])
     except BucketError as error:  # the new snapshot is complete and visible: keep it
-        result.error = (f"AWS Config aggregator {aggregator}: {error} (the new snapshot is written; "
+        result.cause = (f"AWS Config aggregator {aggregator}: {error} (the new snapshot is written; "
                         "older objects may remain until the next run)")
         log.error("inventory %s: %s", day, result.error)
         return result

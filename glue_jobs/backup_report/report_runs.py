@@ -14,18 +14,19 @@ from .write import write_csv
 
 
 def report_runs_rows(run_id: str, started_at: dt.datetime, results: Sequence[SliceResult]) -> Dict[str, List]:
-    """Column values of ``report_runs`` for ``results``; counts are null for a failed slice."""
+    """Column values of ``report_runs`` for ``results``: counts for a written slice, null
+    otherwise; ``error`` its cause (a skipped slice's as ``not attempted after: <cause>``)."""
     values: Dict[str, List] = {c.name: [] for c in REPORT_RUNS.columns}
     for r in results:
         values["run_id"].append(run_id)
         values["run_started_at"].append(started_at)
         values["job_type"].append(r.job_type)
         values["region"].append(r.region)
-        values["succeeded"].append(r.succeeded)
+        values["succeeded"].append(r.written)
         values["error"].append(r.error)
-        values["job_count"].append(sum(r.counts.values()) if r.succeeded else None)
+        values["job_count"].append(sum(r.counts.values()) if r.written else None)
         for status in RUN_STATUSES:
-            values[status].append(r.counts.get(status.upper(), 0) if r.succeeded else None)
+            values[status].append(r.counts.get(status.upper(), 0) if r.written else None)
     return values
 
 
@@ -46,7 +47,7 @@ def summarize_failures(results: Sequence[SliceResult]) -> Optional[str]:
     """One line per failed job type x region with its days and cause, or None when all succeeded."""
     failed: Dict[tuple, List[dt.date]] = {}
     for r in results:
-        if not r.succeeded:
+        if not r.written:
             failed.setdefault((r.job_type, r.region, r.error), []).append(r.day)
     if not failed:
         return None

@@ -3,23 +3,145 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
-from typing import Dict, List
+from typing import Dict, List, Mapping, Optional, Set
 
+import boto3
+
+from . import aws, catalog, listing
+from .arguments import Settings
 from .attention import Item
+from .aws import AWS_ERRORS
+from .errors import BackupReportError, BucketError
+from .runlog import SLICE_FAILED, SLICE_SKIPPED, SLICE_WRITTEN, log
+from .schema import Table
+from .shape import shape_jobs
+from .write import SliceWriter
+
+#: Jobs shaped and written at a time: memory stays bounded whatever a day's volume (why
+#: this many: docs/performance.md).
+CHUNK_ROWS = 10_000
+#: How ``report_runs.error`` records a slice skipped after an earlier day of its lane failed.
+NOT_ATTEMPTED = "not attempted after: "
 
 
 @dataclass
 class SliceResult:
-    """What happened to one slice: a job type x region x report day."""
+    """What happened to one slice: written; failed (``cause``); or skipped, not attempted
+    because an earlier day of its lane failed (``skipped_after``, with that day's ``cause``)."""
 
     job_type: str
     region: str
     day: dt.date
-    error: str = ""
+    #: Why the slice was not written; for a skipped slice, why the day it was skipped after failed.
+    cause: str = ""
     counts: Dict[str, int] = field(default_factory=dict)
     #: The slice's jobs that need attention (``attention.pick``), for ``notify.announce``.
     attention: List[Item] = field(default_factory=list)
+    #: The day of the same lane whose failure this slice was not attempted after.
+    skipped_after: Optional[dt.date] = None
+
+    @classmethod
+    def skip(cls, failed: "SliceResult", day: dt.date) -> "SliceResult":
+        """``day`` of ``failed``'s lane, not attempted after ``failed``."""
+        return cls(failed.job_type, failed.region, day, cause=failed.cause, skipped_after=failed.day)
+
+    @property
+    def skipped(self) -> bool:
+        return self.skipped_after is not None
+
+    @property
+    def failed(self) -> bool:
+        """Attempted, and failed: its earlier rows are kept."""
+        return bool(self.cause) and not self.skipped
+
+    @property
+    def written(self) -> bool:
+        """Its rows replaced by this run's."""
+        return not self.cause and not self.skipped
 
     @property
     def succeeded(self) -> bool:
-        return not self.error
+        """``report_runs.succeeded``: the slice was written."""
+        return self.written
+
+    @property
+    def error(self) -> str:
+        """``report_runs.error``: the cause; after ``NOT_ATTEMPTED`` for a skipped slice."""
+        return NOT_ATTEMPTED + self.cause if self.skipped else self.cause
+
+
+def run_slice(client, session: boto3.Session, settings: Settings, table: Table, region: str,
+              day: dt.date, names: Mapping[str, str],
+              registry: Optional[catalog.PartitionRegistry] = None) -> SliceResult:
+    """Fetch one job type x region x day and replace its rows; on failure keep the old rows.
+
+    Order, so that a run killed at any moment hides no job: write the new objects, register
+    their partitions (``registry``, shared by the run's slices), then delete the older objects.
+    A failed listing or upload deletes the slice's new objects; a failed registration too,
+    deleting nothing older; a failed deletion of the older objects keeps the new rows (a job
+    may show twice until the next run). Never raises.
+    """
+    if registry is None:
+        registry = catalog.PartitionRegistry(session, settings.database)
+    result = SliceResult(table.job_type, region, day)
+    writer = SliceWriter(session, settings.bucket, settings.prefix, table, region, day, settings.run_id)
+    buffer: List[dict] = []
+    # A job created while a day is being listed can shift the pages and repeat a job:
+    # each job is kept once, as first listed.
+    seen: Set[str] = set()
+    id_field = table.columns[0].source
+    try:
+        for page in listing.list_jobs(client, table, day):
+            for job in page:
+                if job[id_field] not in seen:
+                    seen.add(job[id_field])
+                    buffer.append(job)
+            if len(buffer) >= CHUNK_ROWS:
+                writer.write(shape_jobs(buffer, table, region, names))
+                buffer = []
+        writer.write(shape_jobs(buffer, table, region, names))
+        writer.flush()  # every object in S3 (a failed upload fails the slice here)
+    except Exception as error:  # any failure of one slice must not stop the others, nor the ledger
+        result.cause = aws.cause(error)
+        writer.abandon()
+        log.error(SLICE_FAILED, table.job_type, region, day, result.cause + " (earlier rows kept)",
+                  exc_info=not isinstance(error, (*AWS_ERRORS, BucketError)))
+        return result
+    try:
+        registry.register(table, writer.partitions())
+    except Exception as error:  # nothing deleted yet: the older rows stay, and stay visible
+        result.cause = f"{aws.cause(error)} (earlier rows kept; the next run retries)"
+        writer.abandon()
+        log.error(SLICE_FAILED, table.job_type, region, day, result.cause,
+                  exc_info=not isinstance(error, BackupReportError))
+        return result
+    try:
+        writer.finish()
+    except BucketError as error:  # the new rows are complete: keep them rather than lose any
+        result.cause = f"{error} (the new rows are written; older objects may remain until the next run)"
+        log.error(SLICE_FAILED, table.job_type, region, day, result.cause)
+        return result
+    result.counts = dict(writer.counts)
+    result.attention = list(writer.attention)
+    log.info(SLICE_WRITTEN, table.job_type, region, day, sum(result.counts.values()))
+    return result
+
+
+def run_lane(client, session: boto3.Session, settings: Settings, table: Table, region: str,
+             names: Mapping[str, str], registry: Optional[catalog.PartitionRegistry] = None
+             ) -> List[SliceResult]:
+    """The slices of one lane (a job type in ``region``), day after day. Once a day fails
+    (retries exhausted, access denied), the remaining days are skipped: they keep their rows
+    and carry the same cause, rather than hammering a throttled or denied API."""
+    results: List[SliceResult] = []
+    failed: Optional[SliceResult] = None
+    for day in settings.days:
+        if failed is not None:
+            results.append(SliceResult.skip(failed, day))
+            log.error(SLICE_SKIPPED, table.job_type, region, day, failed.day, failed.cause)
+            continue
+        result = run_slice(client, session, settings, table, region, day, names, registry)
+        if not result.written:
+            failed = result
+        results.append(result)
+    return results

@@ -3,7 +3,7 @@
 Files are named ``<region>_<run>_<part>.csv`` (see ``layout``) so that a region's slice of
 a day can be replaced without touching the other regions, and without overwriting anything
 before the slice is complete: new files are written first; only when the whole slice was
-fetched and written, and the partitions of its new files are in the catalog (``job.run_slice``),
+fetched and written, and the partitions of its new files are in the catalog (``slices.run_slice``),
 are that region's other files of the day (an earlier status, an earlier run) deleted. A run
 killed at any moment therefore leaves every job visible, at worst twice. A slice that fails
 deletes only what it wrote itself, so the rows already reported stay: nothing is lost.

@@ -1,0 +1,72 @@
+"""The job's log (``runlog``): where lines go, the slice lines the demo reads, the summary line."""
+from __future__ import annotations
+
+import datetime as dt
+import logging
+
+from backup_report import runlog
+from backup_report.runlog import SLICE_FAILED, SLICE_LINE, SLICE_SKIPPED, SLICE_WRITTEN, failure_message, summary
+from backup_report.slices import SliceResult
+
+DAY = dt.date(2026, 11, 26)
+DENIED = "AccessDeniedException: denied"
+
+
+def results():
+    """A run of two days in two regions: eu-west-1's copy jobs denied on the first day."""
+    days = (DAY - dt.timedelta(1), DAY)
+    out = [SliceResult(t, r, d, counts={"COMPLETED": 2, "FAILED": 1} if t == "backup" else {"COMPLETED": 1})
+           for r in ("us-east-1", "eu-west-1") for t in ("backup", "copy", "restore") for d in days
+           if (r, t) != ("eu-west-1", "copy")]
+    failed = SliceResult("copy", "eu-west-1", DAY - dt.timedelta(1), cause=DENIED)
+    return out + [failed, SliceResult.skip(failed, DAY)]
+
+
+def test_the_summary_counts_slices_by_outcome_and_jobs_by_table():
+    assert summary("jr_1", results(), 12.345, 1, "s3://b/p/") == (
+        "run jr_1 failed (exit status 1): 10 slice(s) written, 1 failed, 1 skipped; jobs written to s3://b/p/: "
+        "backup_jobs 12, copy_jobs 2, restore_jobs 4; 12.3s")
+    assert summary("", [], 0.04, 0) == (
+        "run - succeeded: 0 slice(s) written, 0 failed, 0 skipped; jobs written: backup_jobs 0, copy_jobs 0, "
+        "restore_jobs 0; 0.0s")
+
+
+def test_the_summary_tells_how_many_pages_took_the_fast_path_when_counted():
+    line = summary("jr_1", results()[:1], 3.0, 0, "s3://b/p/", pages=(120, 3))
+    assert line == ("run jr_1 succeeded: 1 slice(s) written, 0 failed, 0 skipped; jobs written to s3://b/p/: "
+                    "backup_jobs 3, copy_jobs 0, restore_jobs 0; pages parsed: 120 fast, 3 by botocore; 3.0s")
+
+
+def test_the_failure_message_names_each_lane_with_its_days_and_first_cause():
+    assert failure_message(results()) == (
+        "2 of 12 slice(s) could not be fetched; their earlier rows were kept and report_runs records the failure: "
+        f"region eu-west-1, copy jobs, 2 day(s) 2026-11-25..2026-11-26, 1 of them skipped after the first failure: "
+        f"{DENIED}")
+
+
+def test_every_slice_line_is_one_the_demo_reads():
+    formatter = logging.Formatter(runlog.LOG_FORMAT)
+
+    def line(level, message, *args):
+        return formatter.format(logging.LogRecord("backup_report", level, __file__, 1, message, args, None))
+
+    lines = [line(logging.INFO, SLICE_WRITTEN, "backup", "eu-west-1", DAY, 1234),
+             line(logging.ERROR, SLICE_FAILED, "copy", "us-east-1", DAY, DENIED + " (earlier rows kept)"),
+             line(logging.ERROR, SLICE_SKIPPED, "restore", "ap-south-2", DAY, DAY - dt.timedelta(1), DENIED)]
+    found = [SLICE_LINE.search(text) for text in lines]
+    assert [(m.group("level"), m.group("job_type"), m.group("region"), m.group("day"), m.group("outcome"))
+            for m in found] == [("INFO", "backup", "eu-west-1", "2026-11-26", "1234 jobs written"),
+                                ("ERROR", "copy", "us-east-1", "2026-11-26", "failed"),
+                                ("ERROR", "restore", "ap-south-2", "2026-11-26", "skipped")]
+    assert SLICE_LINE.search(line(logging.INFO, "report_runs: %d slice row(s) written", 3)) is None
+
+
+def test_info_goes_to_stdout_and_warnings_to_stderr_once_however_often_logging_is_set_up(capsys):
+    runlog.configure_logging()
+    runlog.configure_logging()
+    runlog.log.info("a progress line")
+    runlog.log.warning("a warning")
+    logging.getLogger("botocore").info("the SDK's chatter")
+    out, err = capsys.readouterr()
+    assert out.splitlines()[-1].endswith(" INFO backup_report: a progress line") and len(out.splitlines()) == 1
+    assert err.splitlines()[-1].endswith(" WARNING backup_report: a warning") and len(err.splitlines()) == 1
