@@ -66,7 +66,7 @@ Every job that needs attention, and when it was announced: the saved query 15_jo
 Report: s3://acme-backup-reports/backup-reports/
 """
 
-FAILED = [SliceResult("copy", "eu-west-1", dt.date(2026, 11, 25), error=(
+FAILED = [SliceResult("copy", "eu-west-1", dt.date(2026, 11, 25), cause=(
     "AccessDeniedException: User is not authorized to perform backup:ListCopyJobs"))]
 
 

@@ -36,7 +36,7 @@ GOLDEN_FINISHED = (
 FINISHED_RESULTS = [
     SliceResult("backup", "eu-west-1", dt.date(2026, 11, 26), counts={"FAILED": 3, "COMPLETED": 2}),
     SliceResult("backup", "us-east-1", dt.date(2026, 11, 26), counts={"FAILED": 1}),
-    SliceResult("copy", "eu-west-1", dt.date(2026, 11, 25), error="AccessDeniedException: no")]
+    SliceResult("copy", "eu-west-1", dt.date(2026, 11, 25), cause="AccessDeniedException: no")]
 
 
 def test_an_attention_event_is_these_bytes():

@@ -47,6 +47,7 @@ def test_a_run_reports_every_slice_by_region_job_type_and_day(small_org):
     assert report.ledger_paths == [f"s3://{small_org.bucket}/{small_org.prefix}/report_runs/report_date={day}/"
                                    f"{settings.run_id}.csv" for day in days]
     assert len(read_rows(small_org.session, small_org.bucket, "report_runs")) == len(report.results)
+    assert report.pages == (12, 0)  # one page a slice, every one parsed on the fast path
 
 
 def test_a_run_with_a_denied_region_exits_1_and_its_last_line_is_the_summary(small_org, emulator, capsys):
@@ -61,7 +62,8 @@ def test_a_run_with_a_denied_region_exits_1_and_its_last_line_is_the_summary(sma
     assert error_line.startswith("backup-report: error: 6 of 12 slice(s) could not be fetched")
     assert re.sub(r"; \d+\.\ds$", "", summary).endswith(
         "ERROR backup_report: run jr_denied failed (exit status 1): 6 slice(s) written, 3 failed, 3 skipped; "
-        f"jobs written to s3://{small_org.bucket}/{small_org.prefix}/: backup_jobs 2, copy_jobs 0, restore_jobs 0")
+        f"jobs written to s3://{small_org.bucket}/{small_org.prefix}/: backup_jobs 2, copy_jobs 0, restore_jobs 0; "
+        "pages parsed: 6 fast, 0 by botocore")  # the denied calls' answers are errors, not pages
     assert "INFO backup_report: backup jobs us-east-1 2026-11-26: 1 jobs written" in out
 
 

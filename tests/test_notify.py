@@ -33,7 +33,7 @@ def test_collect_keeps_the_recent_items_of_the_slices_written_once_each_in_order
     items = varied_items(3000)
     results = [SliceResult("backup", "eu-west-1", dt.date(2026, 11, 26), attention=items[:1800]),
                SliceResult("copy", "us-east-1", dt.date(2026, 11, 26), attention=items[1500:]),  # 300 twice
-               SliceResult("copy", "eu-west-1", dt.date(2026, 11, 26), error="denied", attention=varied_items(50, 9))]
+               SliceResult("copy", "eu-west-1", dt.date(2026, 11, 26), cause="denied", attention=varied_items(50, 9))]
     collected = notify.collect(results, now, 48)
     first = {}
     for result in results[:2]:
