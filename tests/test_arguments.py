@@ -8,6 +8,7 @@ import pytest
 
 from backup_report.arguments import ARGUMENT_NAMES, add_job_arguments, parse_arguments, read_raw_arguments
 from backup_report.errors import ArgumentError
+from backup_report.schema import JOB_TABLES
 
 NOW = dt.datetime(2026, 11, 27, 10, 0, tzinfo=dt.timezone.utc)
 ROLE = "arn:aws:iam::111122223333:role/BackupReportRead"
@@ -46,7 +47,7 @@ def test_parser_reads_equals_form_and_every_spec_argument():
     assert raw == {"REPORT_PREFIX": "a/b", "EXTERNAL_ID": "x-1"}
     assert set(ARGUMENT_NAMES) == {"REPORT_BUCKET", "MANAGEMENT_ROLE_ARN", "GLUE_DATABASE", "EXTERNAL_ID",
                                    "REPORT_PREFIX", "REGIONS", "REPORT_DATE", "LOOKBACK_DAYS",
-                                   "EVENT_BUS_NAME", "ALERT_TOPIC_ARN", "ALERT_MAX_AGE_HOURS",
+                                   "EVENT_BUS_NAME", "ALERT_TOPIC_ARN", "ALERT_MAX_AGE_HOURS", "JOB_TYPES",
                                    "CONFIG_AGGREGATOR", "CONFIG_ROLE_ARN", "CONFIG_EXTERNAL_ID"}
 
 
@@ -139,3 +140,22 @@ def test_the_job_arguments_as_options_of_a_command():
     text = parser.format_help()
     assert all(f"--{name} VALUE" in text for name in ARGUMENT_NAMES)
     assert text.count("(required)") == 3
+
+
+def test_job_types_default_to_every_job_table_and_a_subset_keeps_the_schemas_order():
+    every = tuple(t.job_type for t in JOB_TABLES)
+    assert parse().job_types == every and parse().job_tables == JOB_TABLES
+    chosen = parse("--JOB_TYPES", " Restore,backup,backup ")
+    assert chosen.job_types == ("backup", "restore")
+    assert [t.name for t in chosen.job_tables] == ["backup_jobs", "restore_jobs"]
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("bakup,copy", "--JOB_TYPES 'bakup' is not a job type (did you mean backup? the job types are "),
+    (",", "--JOB_TYPES is empty: name at least one of "),
+    ("inventory", "--JOB_TYPES 'inventory' is not a job type (the job types are "),
+])
+def test_a_bad_job_type_is_refused_naming_the_closest(text, expected):
+    with pytest.raises(ArgumentError) as refused:
+        parse("--JOB_TYPES", text)
+    assert expected in str(refused.value)

@@ -29,6 +29,18 @@ def test_a_fetched_slice_counts_every_status_and_a_failed_one_counts_nothing():
     assert all(rows[status][1] is None for status in RUN_STATUSES)
 
 
+def test_the_later_columns_say_why_and_count_scan_states_and_restores_still_validating():
+    results = [SliceResult("restore", "us-east-1", DAY, counts={"COMPLETED": 5}, validating=2),
+               SliceResult("backup", "us-east-1", DAY, counts={"CANCELED": 1, "COMPLETED_WITH_ISSUES": 4}),
+               SliceResult("copy", "eu-west-1", DAY, cause="AccessDeniedException: denied")]
+    rows = report_runs_rows("run-1", STARTED, results)
+    names = [c.name for c in REPORT_RUNS.columns]
+    assert names[-4:] == ["reason", "canceled", "completed_with_issues", "validating"]  # at the end, in this order
+    assert rows["reason"] == ["window", "window", "window"]
+    assert rows["validating"] == [2, 0, None] and rows["completed"] == [5, 0, None]
+    assert rows["canceled"] == [0, 1, None] and rows["completed_with_issues"] == [0, 4, None]
+
+
 def test_a_skipped_slice_records_the_cause_it_was_skipped_after():
     failed = SliceResult("copy", "eu-west-1", DAY - dt.timedelta(days=1), cause="AccessDeniedException: denied")
     rows = report_runs_rows("run-1", STARTED, [failed, SliceResult.skip(failed, DAY)])

@@ -7,10 +7,11 @@ import difflib
 import os
 import re
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Dict, List, Optional, Sequence, Tuple
 
 from .errors import ArgumentError
+from .schema import JOB_TABLES, Table
 
 #: AWS Backup keeps job records for about 30 days: a window reaching further back
 #: would replace reported history with an incomplete listing.
@@ -40,6 +41,8 @@ ARGUMENTS: Tuple[Argument, ...] = (
              "comma-separated regions; default every region enabled for the management account"),
     Argument("REPORT_DATE", False, None, "last UTC day of the window, YYYY-MM-DD; default today"),
     Argument("LOOKBACK_DAYS", False, "3", "days in the window, 1..30"),
+    Argument("JOB_TYPES", False, None,
+             "comma-separated job types to list, any of " + ", ".join(t.job_type for t in JOB_TABLES) + "; default all"),
     Argument("CONFIG_AGGREGATOR", False, None,
              "AWS Config organisation aggregator to snapshot the resources AWS Backup can protect from"),
     Argument("CONFIG_ROLE_ARN", False, None,
@@ -111,6 +114,13 @@ class Settings:
     event_bus: Optional[str] = "default"
     alert_topic_arn: Optional[str] = None
     alert_max_age_hours: int = 48
+    #: The job types a run lists (and settles, reconciles and announces): ``--JOB_TYPES``.
+    job_types: Tuple[str, ...] = field(default_factory=lambda: tuple(t.job_type for t in JOB_TABLES))
+
+    @property
+    def job_tables(self) -> Tuple[Table, ...]:
+        """The job tables of ``job_types``, in the schema's order (the largest type first)."""
+        return tuple(t for t in JOB_TABLES if t.job_type in self.job_types)
 
     @property
     def days(self) -> Tuple[dt.date, ...]:
@@ -280,6 +290,7 @@ def parse_arguments(argv: Sequence[str], now: Optional[dt.datetime] = None) -> S
     else:
         if not 1 <= lookback <= MAX_LOOKBACK_DAYS:
             errors.append(f"--LOOKBACK_DAYS {lookback} must be between 1 and {MAX_LOOKBACK_DAYS}")
+    job_types = _job_types(value("JOB_TYPES"), errors)
     event_bus, topic_arn, max_age = _alert_arguments(value("EVENT_BUS_NAME"), value("ALERT_TOPIC_ARN"),
                                                      value("ALERT_MAX_AGE_HOURS"), errors)
 
@@ -303,8 +314,24 @@ def parse_arguments(argv: Sequence[str], now: Optional[dt.datetime] = None) -> S
         config_role_arn=(config_role_arn or role_arn) if aggregator else None,
         config_external_id=(config_external_id if config_role_arn else config_external_id or external_id)
         if aggregator else None,
-        event_bus=event_bus, alert_topic_arn=topic_arn, alert_max_age_hours=max_age,
+        event_bus=event_bus, alert_topic_arn=topic_arn, alert_max_age_hours=max_age, job_types=job_types,
     )
+
+
+def _job_types(text: str, errors: List[str]) -> Tuple[str, ...]:
+    """--JOB_TYPES: a non-empty subset of the job tables' types (absent: all), each named once."""
+    known = tuple(t.job_type for t in JOB_TABLES)
+    if not text:
+        return known
+    names = [n.strip().lower() for n in text.split(",") if n.strip()]
+    for name in names:
+        if name not in known:
+            close = difflib.get_close_matches(name, known, n=1, cutoff=0.6)
+            hint = f"did you mean {close[0]}? " if close else ""
+            errors.append(f"--JOB_TYPES {name!r} is not a job type ({hint}the job types are {', '.join(known)})")
+    if not names:
+        errors.append(f"--JOB_TYPES is empty: name at least one of {', '.join(known)}")
+    return tuple(n for n in known if n in names)
 
 
 def _alert_arguments(bus: str, topic_arn: str, max_age_text: str,

@@ -14,7 +14,7 @@ from .errors import AlertError, BackupReportError, PartialFailure
 from .fastparse import PageCounts
 from .lanes import run_lanes
 from .runlog import configure_logging, failure_message, log, summary
-from .schema import ALL_TABLES, JOB_TABLES, REPORT_RUNS
+from .schema import ALL_TABLES, REPORT_RUNS
 from .slices import SliceResult
 from .write import check_bucket
 
@@ -52,14 +52,14 @@ def run(settings: Settings) -> RunReport:
 
     # A lane: one job type of one region, its days in order. The largest type comes first,
     # so that the lanes listed last are the short ones.
-    lanes = [(table, region) for table in JOB_TABLES for region in regions]
+    lanes = [(table, region) for table in settings.job_tables for region in regions]
     registry = catalog.PartitionRegistry(session, settings.database)
     listed = run_lanes(settings, management, session, lanes, names, registry)
     by_lane = {(table.job_type, region): lane for (table, region), lane in zip(lanes, listed.lanes)}
-    results = [r for region in regions for table in JOB_TABLES for r in by_lane[(table.job_type, region)]]
+    results = [r for region in regions for table in settings.job_tables for r in by_lane[(table.job_type, region)]]
 
     # The slices registered their new partitions; this removes the ones their deletions emptied.
-    for table in JOB_TABLES:
+    for table in settings.job_tables:
         catalog.sync_partitions(session, settings.database, settings.bucket, settings.prefix, table,
                                 settings.days)
     if settings.config_aggregator:  # after the job slices: a failed snapshot never holds them back

@@ -7,7 +7,7 @@ from typing import Dict, List, Optional, Sequence
 import boto3
 
 from .layout import report_runs_object_path
-from .schema import REPORT_RUNS, RUN_STATUSES
+from .schema import LATER_RUN_STATUSES, REPORT_RUNS, RUN_STATUSES
 from .shape import typed_frame
 from .slices import SliceResult
 from .write import write_csv
@@ -27,6 +27,10 @@ def report_runs_rows(run_id: str, started_at: dt.datetime, results: Sequence[Sli
         values["job_count"].append(sum(r.counts.values()) if r.written else None)
         for status in RUN_STATUSES:
             values[status].append(r.counts.get(status.upper(), 0) if r.written else None)
+        values["reason"].append(r.reason)
+        for status in LATER_RUN_STATUSES:
+            values[status].append(r.counts.get(status.upper(), 0) if r.written else None)
+        values["validating"].append(r.validating if r.written else None)
     return values
 
 

@@ -210,6 +210,8 @@ _JOB_PARTITIONS = (
 )
 
 RUN_STATUSES = ("created", "pending", "running", "aborting", "aborted", "completed", "failed", "expired", "partial")
+#: Counted per status in ``report_runs`` after ``reason`` (added with scan jobs' states).
+LATER_RUN_STATUSES = ("canceled", "completed_with_issues")
 
 REPORT_RUNS_COLUMNS = (
     _c("run_id", "string", "derived:run_id", "Unique per job run (the Glue JOB_RUN_ID when there is one)"),
@@ -220,6 +222,12 @@ REPORT_RUNS_COLUMNS = (
     _c("error", "string", "derived:error", "Empty when succeeded; else the cause"),
     _c("job_count", "bigint", "derived:job_count", "Jobs of that day, type and region"),
     *(_c(s, "bigint", "derived:" + s, "Jobs in state " + s.upper() + " (0 when none)") for s in RUN_STATUSES),
+    _c("reason", "string", "derived:reason",
+       "Why the run wrote this row: window, settling, reconciling or expired (window for the inventory)"),
+    *(_c(s, "bigint", "derived:" + s, "Scan jobs in state " + s.upper() + " (0 when none)")
+      for s in LATER_RUN_STATUSES),
+    _c("validating", "bigint", "derived:validating",
+       "Restore jobs COMPLETED whose validation_status is VALIDATING (0 when none)"),
 )
 
 BACKUP_JOBS = Table(

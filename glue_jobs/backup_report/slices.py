@@ -39,11 +39,16 @@ class SliceResult:
     attention: List[Item] = field(default_factory=list)
     #: The day of the same lane whose failure this slice was not attempted after.
     skipped_after: Optional[dt.date] = None
+    #: Why the run wrote (or tried to write) the slice: ``window`` (``report_runs.reason``).
+    reason: str = "window"
+    #: Restore jobs written ``COMPLETED`` whose validation is ``VALIDATING`` (``report_runs.validating``).
+    validating: int = 0
 
     @classmethod
     def skip(cls, failed: "SliceResult", day: dt.date) -> "SliceResult":
         """``day`` of ``failed``'s lane, not attempted after ``failed``."""
-        return cls(failed.job_type, failed.region, day, cause=failed.cause, skipped_after=failed.day)
+        return cls(failed.job_type, failed.region, day, cause=failed.cause, skipped_after=failed.day,
+                   reason=failed.reason)
 
     @property
     def skipped(self) -> bool:
@@ -122,6 +127,7 @@ def run_slice(client, session: boto3.Session, settings: Settings, table: Table, 
         log.error(SLICE_FAILED, table.job_type, region, day, result.cause)
         return result
     result.counts = dict(writer.counts)
+    result.validating = writer.validating
     result.attention = list(writer.attention)
     log.info(SLICE_WRITTEN, table.job_type, region, day, sum(result.counts.values()))
     return result

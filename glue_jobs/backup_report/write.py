@@ -224,6 +224,8 @@ class SliceWriter:
         self.table, self.region, self.day = table, region, day
         self.written: Set[str] = set()
         self.counts: Dict[str, int] = {}
+        #: Restore jobs written COMPLETED whose validation is still VALIDATING (not final yet).
+        self.validating = 0
         #: The jobs written that need attention (kept while writing: the few, not the frames).
         self.attention: List[Item] = []
         self._objects = 0  # objects of this slice so far: the number in the next one's name
@@ -282,6 +284,8 @@ class SliceWriter:
         if frame.empty:
             return
         self.attention += pick_attention(frame, self.table, self.day)
+        if "validation_status" in frame.columns:
+            self.validating += int(((frame["status"] == "COMPLETED") & (frame["validation_status"] == "VALIDATING")).sum())
         # the groups of frame.groupby("status", sort=True), by the same factorisation (no NA group)
         codes, statuses = pd.factorize(frame["status"], sort=True)
         order = np.argsort(codes, kind="stable")
@@ -338,6 +342,7 @@ class SliceWriter:
             log.warning("could not remove a partial slice: %s", error)
         self.written.clear()
         self.counts.clear()
+        self.validating = 0
         self.attention.clear()
 
 
