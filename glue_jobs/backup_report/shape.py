@@ -8,8 +8,8 @@ from __future__ import annotations
 import datetime as dt
 import json
 import re
-from collections.abc import Mapping as AbcMapping
 from bisect import bisect_right
+from collections.abc import Mapping as AbcMapping
 from itertools import accumulate, compress, filterfalse, repeat
 from operator import attrgetter
 from typing import Any, Dict, Iterable, List, Mapping, Optional, Sequence

@@ -10,6 +10,7 @@ deletes only what it wrote itself, so the rows already reported stay: nothing is
 """
 from __future__ import annotations
 
+import contextlib
 import csv
 import datetime as dt
 import io
@@ -328,10 +329,10 @@ class SliceWriter:
         """Delete what this run wrote of a slice that failed; the earlier rows stay (best effort)."""
         self._held.clear()  # never written
         self._held_rows.clear()
-        try:
-            self.flush()  # nothing may still be on its way when the deletion runs
-        except Exception:  # noqa: BLE001 - the slice failed already; what was written is deleted below
-            pass
+        # nothing may still be on its way when the deletion runs; the slice failed already, and
+        # what was written is deleted below whatever the flush raises
+        with contextlib.suppress(Exception):
+            self.flush()
         try:
             delete_objects(self.session, sorted(self.written))
         except BucketError as error:
