@@ -166,34 +166,43 @@ def run_checks(options: Options, emit: Callable[[str], None] = print) -> List[Ch
             return checks
         argv = job_arguments(job, options.job_argv)
     secrets += _secrets(argv)
-    try:
-        settings = parse_arguments(argv)
-    except ArgumentError as error:
-        if not options.job_name:
-            raise
-        add(Check("job arguments", FAIL, str(error), "fix the job's DefaultArguments: " + REDEPLOY_FIX))
-        settings = None
+    settings = _settings(argv, options, add)
     if settings is not None:
         secrets += [v for v in (settings.external_id, settings.config_external_id) if v]
-
-    if settings is not None:
-        add(check_bucket(session, settings.bucket, settings.prefix))
-        add(check_database(session, settings.database))
-        role_check, management = check_role(session, settings, (identity or {}).get("Arn", ""),
-                                            (job or {}).get("Role", ""))
-        add(role_check)
-        if management is None:
-            for name in ("enabled regions", "ListBackupJobs per region", "cross-account monitoring",
-                         "AWS Backup trusted access in Organizations"):
-                skip(name, "needs the management role")
-        else:
-            _management_checks(management, settings, add, skip)
+        _deployment_checks(session, settings, (identity or {}).get("Arn", ""), (job or {}).get("Role", ""),
+                           add, skip)
 
     if job is not None:
         default_arguments = job.get("DefaultArguments") or {}
         add(check_modules(default_arguments))
         add(check_library_set(default_arguments))
     return checks
+
+
+def _settings(argv: Sequence[str], options: Options, add: Callable[[Check], Check]) -> Optional[Settings]:
+    """The job's arguments validated; a deployed job's bad ones are a failed check (None), given ones exit 2."""
+    try:
+        return parse_arguments(argv)
+    except ArgumentError as error:
+        if not options.job_name:
+            raise
+        add(Check("job arguments", FAIL, str(error), "fix the job's DefaultArguments: " + REDEPLOY_FIX))
+        return None
+
+
+def _deployment_checks(session: boto3.Session, settings: Settings, caller_arn: str, job_role: str,
+                       add: Callable[[Check], Check], skip: Callable[[str, str], None]) -> None:
+    """The checks of what ``settings`` name: bucket, database, the management role and what it sees."""
+    add(check_bucket(session, settings.bucket, settings.prefix))
+    add(check_database(session, settings.database))
+    role_check, management = check_role(session, settings, caller_arn, job_role)
+    add(role_check)
+    if management is None:
+        for name in ("enabled regions", "ListBackupJobs per region", "cross-account monitoring",
+                     "AWS Backup trusted access in Organizations"):
+            skip(name, "needs the management role")
+    else:
+        _management_checks(management, settings, add, skip)
 
 
 def _management_checks(management: boto3.Session, settings: Settings, add: Callable[[Check], Check],
