@@ -180,7 +180,7 @@ class DayListing:
                     return
                 if not self._put(item):
                     return
-        except BaseException as error:  # noqa: B902 - handed to the consumer, which raises it
+        except BaseException as error:  # noqa: BLE001 - handed to the consumer, which raises it
             self._put(_Failed(error))
         finally:
             with self.lock:
