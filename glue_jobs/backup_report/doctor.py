@@ -22,7 +22,7 @@ import argparse
 import sys
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
-from typing import Callable, List, NoReturn, Optional, Sequence, Set
+from typing import Any, Callable, List, Mapping, NoReturn, Optional, Sequence, Set
 
 import boto3
 from botocore.exceptions import BotoCoreError
@@ -117,7 +117,7 @@ def parse_options(argv: Sequence[str]) -> Options:
     return options
 
 
-def job_arguments(job: dict, overrides: Sequence[str]) -> List[str]:
+def job_arguments(job: Mapping[str, Any], overrides: Sequence[str]) -> List[str]:
     """The job's own arguments from its DefaultArguments, then those given on the command line."""
     argv: List[str] = []
     for key, value in (job.get("DefaultArguments") or {}).items():
@@ -158,7 +158,7 @@ def run_checks(options: Options, emit: Callable[[str], None] = print) -> List[Ch
     if add(caller).status != OK:
         return checks
 
-    job: Optional[dict] = None
+    job: Optional[Mapping[str, Any]] = None
     argv = options.job_argv
     if options.job_name:
         loaded, job = load_job(session, options.job_name)

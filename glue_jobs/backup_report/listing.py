@@ -63,7 +63,7 @@ class _Split(NamedTuple):
 
 class _Spawned(NamedTuple):
     """This many windows more are being listed (counted before any of them can end)."""
-    count: int
+    added: int  # not ``count``: a NamedTuple field would hide tuple.count
 
 
 class _Failed(NamedTuple):
@@ -209,7 +209,7 @@ class DayListing:
                 if isinstance(message, _Ended):
                     running -= 1
                 elif isinstance(message, _Spawned):
-                    running += message.count
+                    running += message.added
                 elif isinstance(message, _Failed):
                     raise message.error  # the first failure of a window fails the listing
                 elif message:

@@ -16,7 +16,7 @@ import datetime as dt
 import io
 import logging
 from concurrent.futures import Future, ThreadPoolExecutor
-from typing import Dict, List, Optional, Set, Tuple
+from typing import Any, Dict, List, Optional, Set, Tuple
 
 import awswrangler as wr
 import boto3
@@ -41,7 +41,7 @@ from .schema import CSV_DELIMITER, CSV_ESCAPE, CSV_NULL, Table
 
 log = logging.getLogger(__name__)
 
-CSV_OPTIONS = dict(
+CSV_OPTIONS: Dict[str, Any] = dict(
     sep=CSV_DELIMITER,
     index=False,
     header=True,
@@ -68,7 +68,7 @@ def timestamp_text(values: pd.Series) -> np.ndarray:
     Vectorised: much faster than ``date_format``, which calls strftime per value.
     """
     strings, missing = _timestamp_strings(values)
-    text = strings.astype(object)
+    text: np.ndarray = strings.astype(object)
     text[missing] = None
     return text
 
@@ -117,6 +117,7 @@ _SEPARATOR = "\x1f"
 
 def _escape(values: List[str]) -> List[str]:
     """``values`` with each escaped character preceded by the escape character, as pandas writes them."""
+    assert _ESCAPED is not None  # _csv_lines builds no text when pandas' escapes are not known
     text = _SEPARATOR.join(values)
     if not any(char in text for char in _ESCAPED):
         return values
@@ -296,7 +297,7 @@ class SliceWriter:
                 self.counts[str(status)] = self.counts.get(str(status), 0) + stop - start
             return
         if len(statuses) > 1 or ends[0]:
-            by_status = np.empty(len(lines), dtype=object)
+            by_status: np.ndarray = np.empty(len(lines), dtype=object)
             by_status[:] = lines
             lines = by_status.take(order).tolist()
         for number, status in enumerate(statuses):
