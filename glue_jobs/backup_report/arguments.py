@@ -143,7 +143,7 @@ def read_raw_arguments(argv: Sequence[str]) -> Dict[str, str]:
     """
     wanted = ARGUMENT_NAMES + ("JOB_RUN_ID",)
     try:
-        from awsglue.utils import getResolvedOptions  # type: ignore[import-not-found]
+        from awsglue.utils import getResolvedOptions  # type: ignore[import-not-found]  # only inside Glue
     except ImportError:
         getResolvedOptions = None  # noqa: N806
     if getResolvedOptions is not None:

@@ -166,8 +166,8 @@ class JobSession(boto3.Session):
         return client
 
     def _new_client(self, service_name: str, **options: Any) -> Any:
-        # boto3-stubs type client() once per literal service name; this cache serves any name
-        return super().client(service_name, **options)  # type: ignore[call-overload]
+        """boto3's ``client()`` for any service name."""
+        return super().client(service_name, **options)  # type: ignore[call-overload]  # stubs: literal names only
 
 
 def job_session() -> boto3.Session:
@@ -221,8 +221,8 @@ def assume_management_session(
     credentials = RefreshableCredentials.create_from_metadata(
         metadata=first, refresh_using=fetch, method="sts-assume-role")
     core = botocore.session.get_session()
-    # the usual way to hand refreshable credentials to boto3; botocore-stubs leave the attribute out
-    core._credentials = credentials  # type: ignore[attr-defined]
+    # the usual way to hand refreshable credentials to boto3
+    core._credentials = credentials  # type: ignore[attr-defined]  # private: botocore-stubs leave it out
     core.get_component("response_parser_factory").set_parser_defaults(timestamp_parser=parse_api_timestamp)
     managed = boto3.Session(botocore_session=core, region_name=session.region_name)
     share_models(managed)
