@@ -48,9 +48,6 @@ class BuildPy(build_py):
 #: What the local AWS (moto server, AWS Backup emulator) and the local Athena engine need.
 LOCAL = ["moto[server]>=5.0", "duckdb>=1.0", "sqlglot>=25"]
 
-#: What the local AWS (moto server, AWS Backup emulator) and the local Athena engine need.
-LOCAL = ["moto[server]>=5.0", "duckdb>=1.0", "sqlglot>=25"]
-
 if GLUE_BUILD:
     options = dict(
         packages=find_packages("glue_jobs", include=["backup_report"]),

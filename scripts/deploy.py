@@ -228,6 +228,25 @@ def failure_reasons(aws: Aws, account: str, name: str, limit: int = 5) -> str:
     return "; ".join(reasons[:limit])
 
 
+def stack_parameters(name: str, template: Path, parameters: Dict[str, Optional[str]],
+                     existing: Optional[Stack]) -> List[Dict[str, Any]]:
+    """CloudFormation's ``Parameters`` for ``template``: a value given, else the previous one if the stack has it."""
+    known = template_parameters(template)
+    unknown = sorted(set(parameters) - set(known))
+    if unknown:
+        raise DeployError(f"{template.name} has no parameter {', '.join(unknown)} "
+                          f"(it has: {', '.join(sorted(known))})")
+    cfn_params: List[Dict[str, Any]] = []
+    for key in known:
+        if key in parameters and parameters[key] is not None:
+            cfn_params.append({"ParameterKey": key, "ParameterValue": str(parameters[key])})
+        elif existing and key in existing.parameters:
+            cfn_params.append({"ParameterKey": key, "UsePreviousValue": True})
+        elif key in parameters:
+            raise DeployError(f"{name}: no value for parameter {key}")
+    return cfn_params
+
+
 def deploy_stack(aws: Aws, account: str, name: str, template: Path, parameters: Dict[str, Optional[str]],
                  delay: int, template_url: Optional[str] = None, existing: Optional[Stack] = None,
                  look_up: bool = True) -> Tuple[Stack, str]:
@@ -247,19 +266,7 @@ def deploy_stack(aws: Aws, account: str, name: str, template: Path, parameters: 
         aws.call(account, "cloudformation", "delete_stack", StackName=name)
         aws.wait(account, "cloudformation", "stack_delete_complete", delay, StackName=name)
         existing = None
-    known = template_parameters(template)
-    unknown = sorted(set(parameters) - set(known))
-    if unknown:
-        raise DeployError(f"{template.name} has no parameter {', '.join(unknown)} "
-                          f"(it has: {', '.join(sorted(known))})")
-    cfn_params: List[Dict[str, Any]] = []
-    for key in known:
-        if key in parameters and parameters[key] is not None:
-            cfn_params.append({"ParameterKey": key, "ParameterValue": str(parameters[key])})
-        elif existing and key in existing.parameters:
-            cfn_params.append({"ParameterKey": key, "UsePreviousValue": True})
-        elif key in parameters:
-            raise DeployError(f"{name}: no value for parameter {key}")
+    cfn_params = stack_parameters(name, template, parameters, existing)
     source: Dict[str, str] = ({"TemplateURL": template_url} if template_url
                               else {"TemplateBody": template.read_text(encoding="utf-8")})
     common = dict(StackName=name, Parameters=cfn_params, Capabilities=CAPABILITIES, Tags=STACK_TAGS, **source)
@@ -503,10 +510,9 @@ def resolve_external_id(args: argparse.Namespace, management: Optional[Stack], r
                       "--external-id with the value the management side was deployed with")
 
 
-def cmd_deploy(args: argparse.Namespace, aws: Aws) -> int:
-    delay = args.poll_seconds
-    reporting_params = parse_params(args.param, "--param")
-    management_params = parse_params(args.management_param, "--management-param")
+def check_deploy_options(args: argparse.Namespace, reporting_params: Dict[str, str],
+                         management_params: Dict[str, str]) -> None:
+    """Refuse parameters deploy.py sets itself and a backfill AWS Backup cannot serve."""
     for reserved in ("ExternalId", "JobRoleName", "ManagementRoleArn", "ArtifactsBucket", "ArtifactsPrefix",
                      "WheelFileName", "ReportingAccountId"):
         if reserved in reporting_params or reserved in management_params:
@@ -514,6 +520,34 @@ def cmd_deploy(args: argparse.Namespace, aws: Aws) -> int:
                               "(--external-id, --job-role-name, --artifacts-bucket, ...)")
     if not 1 <= args.backfill_days <= 30:
         raise DeployError("--backfill-days must be between 1 and 30 (AWS Backup keeps about 30 days of jobs)")
+
+
+def defer_quicksight(aws: Aws, first_run: str, reporting: Optional[Stack],
+                     reporting_params: Dict[str, str]) -> Optional[str]:
+    """QuickSightPrincipalArn, taken out of ``reporting_params`` when the tables its datasets read do
+    not exist yet (the first run creates them); None when the datasets can be deployed now."""
+    if not reporting_params.get("QuickSightPrincipalArn"):
+        return None
+    previous = reporting.parameters.get("GlueDatabaseName") if reporting else None
+    database = (reporting_params.get("GlueDatabaseName") or previous
+                or template_parameters(REPORTING_TEMPLATE)["GlueDatabaseName"]["Default"])
+    if tables_exist(aws, str(database), ("backup_jobs", "report_runs")):
+        return None
+    if first_run == "never":
+        raise DeployError("QuickSight datasets need the tables the first run creates: deploy without "
+                          "QuickSightPrincipalArn, let the job run, then deploy again with it")
+    deferred = reporting_params["QuickSightPrincipalArn"]
+    reporting_params["QuickSightPrincipalArn"] = ""
+    aws.say("QuickSight: the tables do not exist yet; the datasets are added after the first run",
+            "QuickSight: would add the datasets after the first run, which creates their tables")
+    return deferred
+
+
+def cmd_deploy(args: argparse.Namespace, aws: Aws) -> int:
+    delay = args.poll_seconds
+    reporting_params = parse_params(args.param, "--param")
+    management_params = parse_params(args.management_param, "--management-param")
+    check_deploy_options(args, reporting_params, management_params)
 
     reporting_id = account_id(aws, "reporting", args.reporting_account_id)
     if not args.management_role_arn:
@@ -524,19 +558,7 @@ def cmd_deploy(args: argparse.Namespace, aws: Aws) -> int:
     reporting = describe_stack(aws, "reporting", args.reporting_stack)
     external_id = resolve_external_id(args, management, reporting, aws)
 
-    deferred_quicksight = None
-    if reporting_params.get("QuickSightPrincipalArn"):
-        previous = reporting.parameters.get("GlueDatabaseName") if reporting else None
-        database = (reporting_params.get("GlueDatabaseName") or previous
-                    or template_parameters(REPORTING_TEMPLATE)["GlueDatabaseName"]["Default"])
-        if not tables_exist(aws, str(database), ("backup_jobs", "report_runs")):
-            if args.first_run == "never":
-                raise DeployError("QuickSight datasets need the tables the first run creates: deploy without "
-                                  "QuickSightPrincipalArn, let the job run, then deploy again with it")
-            deferred_quicksight = reporting_params["QuickSightPrincipalArn"]
-            reporting_params["QuickSightPrincipalArn"] = ""
-            aws.say("QuickSight: the tables do not exist yet; the datasets are added after the first run",
-                    "QuickSight: would add the datasets after the first run, which creates their tables")
+    deferred_quicksight = defer_quicksight(aws, args.first_run, reporting, reporting_params)
 
     # 1. the management side: the read-only role
     if args.management_role_arn:

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # The README's test command. Creates its own virtualenvs, installs the project, and runs:
-#   1. the static checks (Python 3.9 compatibility of glue_jobs/, CloudFormation lint),
+#   1. the static checks (Python 3.9 compatibility of glue_jobs/, ruff, mypy, CloudFormation lint),
 #   2. the test suite on the default Python,
 #   3. the Glue pin set (glue_jobs/requirements-glue.txt) resolved the way Glue's pip would
 #      (cp39, manylinux glibc <= 2.26, wheels only), and the test suite again on Python 3.9
@@ -40,13 +40,18 @@ make_venv() {  # make_venv DIR PYTHON PIP-ARGS...
 }
 
 echo "== setup: .venv ($($PYTHON --version))"
-make_venv .venv "$PYTHON" -c scripts/constraints-dev.txt -e '.[test]' vermin ruff
+# mypy with the type stubs of the SDK clients glue_jobs/ creates and of pandas (pins: constraints-dev.txt)
+make_venv .venv "$PYTHON" -c scripts/constraints-dev.txt -e '.[test]' vermin ruff mypy pandas-stubs \
+  'boto3-stubs[athena,backup,config,ec2,events,glue,organizations,s3,sns,sqs,sts]'
 
 echo "== static check: glue_jobs/ uses nothing newer than Python 3.9"
 .venv/bin/vermin --no-tips --violations --target=3.9- --eval-annotations --backport dataclasses glue_jobs/ scripts/
 
-echo "== static check: ruff (pyflakes rules, Python 3.9 target)"
-.venv/bin/ruff check --select F,E9 --target-version py39 glue_jobs/ scripts/ tests/
+echo "== static check: ruff (pyflakes, bugbear, simplify, isort, complexity; pyproject.toml)"
+.venv/bin/ruff check glue_jobs/ scripts/ tests/
+
+echo "== static check: mypy over glue_jobs/ for Python 3.9 (setup.cfg)"
+.venv/bin/mypy
 
 if [ -n "$FAST" ]; then
   echo "== fast tier: tests on $($PYTHON --version) without subprocess job runs, builds or installs"

@@ -6,6 +6,7 @@ Fixtures are in ``conftest.py``; everything here is plain functions and classes.
 """
 from __future__ import annotations
 
+import contextlib
 import csv
 import datetime as dt
 import importlib.util
@@ -26,6 +27,7 @@ from typing import Callable, Dict, List, Mapping, Optional, Set, Tuple
 from urllib.parse import parse_qs
 
 import boto3
+
 from backup_report.arguments import Settings
 from backup_report.attention import Item
 from backup_report.local import synthetic
@@ -381,10 +383,8 @@ def build_history(emulator, aws_env: Mapping[str, str], run_job: Callable) -> Di
     """
     session = boto3.Session()
     org = session.client("organizations")
-    try:
+    with contextlib.suppress(org.exceptions.AlreadyInOrganizationException):
         org.create_organization(FeatureSet="ALL")
-    except org.exceptions.AlreadyInOrganizationException:
-        pass
     existing = {a["Name"] for p in org.get_paginator("list_accounts").paginate() for a in p["Accounts"]}
     for name in MEMBER_NAMES:
         if name not in existing:

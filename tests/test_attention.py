@@ -8,6 +8,7 @@ from itertools import product
 import numpy as np
 import pandas as pd
 import pytest
+
 from backup_report import attention, digest
 from backup_report.attention import needs_attention
 from backup_report.schema import BACKUP_JOBS, COPY_JOBS, RESTORE_JOBS

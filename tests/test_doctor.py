@@ -1,6 +1,7 @@
 """``backup-report doctor`` against the local AWS (moto's server + the emulator): one line per check."""
 from __future__ import annotations
 
+import contextlib
 import os
 import subprocess
 import sys
@@ -75,10 +76,8 @@ class StsRouter:
 def organization(local_aws):
     """moto's organisation: the management account and at least one member; Backup trusted access on."""
     org = boto3.client("organizations")
-    try:
+    with contextlib.suppress(org.exceptions.AlreadyInOrganizationException):
         org.create_organization(FeatureSet="ALL")
-    except org.exceptions.AlreadyInOrganizationException:
-        pass
     accounts = [a["Id"] for page in org.get_paginator("list_accounts").paginate() for a in page["Accounts"]]
     if len(accounts) < 2:
         org.create_account(Email=f"member-{uuid.uuid4().hex[:6]}@example.com", AccountName="Member")

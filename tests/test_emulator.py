@@ -89,7 +89,7 @@ def error_of(excinfo) -> tuple:
 def test_every_querystring_member_of_the_model_is_implemented():
     assert UNSUPPORTED_MEMBERS == ()
     model = botocore.session.get_session().get_service_model("backup")
-    for job_type, op in OPS.items():
+    for op in OPS.values():
         members = model.operation_model(op.name).input_shape.members
         assert {p.member for p in op.params.values()} == set(members)
         for member, shape in members.items():
@@ -591,7 +591,7 @@ def test_http_admin_api_through_the_client(emu):
     assert stats["requests"] == {("ListBackupJobs", "ap-southeast-2"): 1, ("ListCopyJobs", "eu-west-1"): 1}
     assert stats["jobs_loaded"][("copy", "eu-west-1")] == 1
     assert admin.settle(seed=1) > 0
-    for op, key, field in (("list_backup_jobs", "BackupJobs", "State"), ("list_copy_jobs", "CopyJobs", "State"),
+    for op, _key, field in (("list_backup_jobs", "BackupJobs", "State"), ("list_copy_jobs", "CopyJobs", "State"),
                            ("list_restore_jobs", "RestoreJobs", "Status")):
         states = {j[field] for j in list_all(c, op, ByAccountId="*")}
         assert states <= synthetic.FINAL_STATES[op.split("_")[1]]

@@ -1,12 +1,22 @@
 """End to end: the real Glue entry script, as a subprocess, against moto's server and the emulator."""
 from __future__ import annotations
 
+import contextlib
+
 import pytest
 
 from backup_report.schema import JOB_TABLES
 
-from .builders import (MANAGEMENT_ACCOUNT, ROLE_ARN, TrustingSts, api_job, catalog_partitions, objects, read_rows,
-                       s3_partitions)
+from .builders import (
+    MANAGEMENT_ACCOUNT,
+    ROLE_ARN,
+    TrustingSts,
+    api_job,
+    catalog_partitions,
+    objects,
+    read_rows,
+    s3_partitions,
+)
 
 MEMBER = "210987654321"
 OTHER = "333344445555"
@@ -215,10 +225,8 @@ def test_account_names_come_from_organizations(small_org, run_job, local_aws):
     import boto3
     r = small_org
     org = boto3.client("organizations")
-    try:
+    with contextlib.suppress(org.exceptions.AlreadyInOrganizationException):
         org.create_organization(FeatureSet="ALL")
-    except org.exceptions.AlreadyInOrganizationException:
-        pass
     accounts = {a["Id"]: a["Name"] for a in org.list_accounts()["Accounts"]}
     ok(run_job(r.args(REGIONS="us-east-1", LOOKBACK_DAYS="1"), r.env, now=NOW))
     rows = read_rows(r.session, r.bucket, "backup_jobs")

@@ -9,9 +9,9 @@ from typing import Dict, List
 import boto3
 import pytest
 
+from backup_report.local.stack import LocalAws
 from backup_report.runlog import SLICE_LINE
 from backup_report.schema import JOB_TABLES
-from backup_report.local.stack import LocalAws
 
 from .builders import MANAGEMENT_ACCOUNT, api_job, new_report
 

@@ -26,8 +26,7 @@ import pytest
 
 from backup_report.local.athena import LocalAthena
 from backup_report.local.stack import job_environment
-from backup_report.local.synthetic import (FINAL_STATES, ID_FIELD, STATUS_FIELD, OrgSpec, default_accounts,
-                                           generate)
+from backup_report.local.synthetic import FINAL_STATES, ID_FIELD, STATUS_FIELD, OrgSpec, default_accounts, generate
 from backup_report.schema import JOB_TABLES, JOB_TABLES_BY_TYPE
 
 from .builders import ENTRY_SCRIPT, ROOT, catalog_partitions

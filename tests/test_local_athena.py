@@ -11,7 +11,11 @@ from backup_report import catalog, schema
 from backup_report.errors import QueryError
 from backup_report.local.athena import LocalAthena
 from backup_report.local.athena.serde import (
-    parse_hive_boolean, parse_hive_date, parse_hive_integer, parse_hive_timestamp, parse_lazy_simple,
+    parse_hive_boolean,
+    parse_hive_date,
+    parse_hive_integer,
+    parse_hive_timestamp,
+    parse_lazy_simple,
     parse_open_csv_columns,
 )
 from backup_report.shape import one_line, shape_jobs

@@ -2,6 +2,7 @@
 real account, and queries that say what they did."""
 from __future__ import annotations
 
+import contextlib
 import os
 import queue
 import re
@@ -121,10 +122,8 @@ def test_local_up_keeps_a_local_aws_that_the_printed_commands_use(tmp_path):
         deadline = time.monotonic() + 300
         while not any(line.startswith("Ctrl-C stops") for line in seen):
             assert time.monotonic() < deadline and proc.poll() is None, "".join(seen)
-            try:
+            with contextlib.suppress(queue.Empty):
                 seen.append(lines.get(timeout=1))
-            except queue.Empty:
-                pass
         text = "".join(seen)
         assert "organisation: 12 accounts (management + 11 members)" in text
         assert re.search(r"run demo-backfill succeeded: \d+ slice\(s\) written, 0 failed, 0 skipped", text), text

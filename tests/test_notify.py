@@ -8,11 +8,12 @@ from typing import List
 
 import boto3
 import pytest
+from botocore.exceptions import ClientError
+
 from backup_report import catalog, digest, notify
 from backup_report.local.announcements import DigestCapture, EventCapture
 from backup_report.schema import ALERTS
 from backup_report.slices import SliceResult
-from botocore.exceptions import ClientError
 
 from .builders import (
     UTC,

@@ -25,7 +25,6 @@ from backup_report.resources import sql_dir
 
 from .builders import FAILURE_STATES, FINAL_BACKUP, OLD_FIRST, REGIONS, ROOT, TODAY, day, reported_slices
 
-
 # --------------------------------------------------------------------------- the catalogue and the text
 
 

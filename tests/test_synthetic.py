@@ -145,7 +145,7 @@ def test_streaming_matches_generate_and_a_day_stands_alone():
     spec = small(regions=["us-east-1", "ap-southeast-2"], days=3, backup_jobs_per_day=70)
     full = s.generate(spec)
     streamed: Dict[Any, List[Dict[str, Any]]] = {}
-    for job_type, region, day, jobs in s.iter_chunks(spec):
+    for job_type, region, _day, jobs in s.iter_chunks(spec):
         streamed.setdefault((job_type, region), []).extend(jobs)
     assert streamed == full
     assert set(full) == {(t, r) for t in s.JOB_TYPES for r in spec.regions}
@@ -195,6 +195,18 @@ def test_timestamps_fall_in_their_day_and_make_sense():
 
 def coverage_problems(job_type: str, jobs: List[Dict[str, Any]], spec: s.OrgSpec, region: str, day: date) -> List[str]:
     """What one (type, region, day) with >= 50 jobs lacks of the promised coverage."""
+    problems = _common_problems(job_type, jobs, spec, day) + _message_problems(jobs)
+    if job_type in ("backup", "copy"):
+        status = s.STATUS_FIELD[job_type]
+        if not any(j[status] == "COMPLETED" and j.get("MessageCategory") not in (None, "SUCCESS") for j in jobs):
+            problems.append("completed with issues")
+        if not any(j[status] == "COMPLETED" and j.get("MessageCategory") == "SUCCESS" for j in jobs):
+            problems.append("clean completion")
+    specific = {"backup": _backup_problems, "copy": _copy_problems, "restore": _restore_problems}[job_type]
+    return problems + specific(jobs, region)
+
+
+def _common_problems(job_type: str, jobs: List[Dict[str, Any]], spec: s.OrgSpec, day: date) -> List[str]:
     problems = []
     status = s.STATUS_FIELD[job_type]
     id_field = s.ID_FIELD[job_type]
@@ -209,6 +221,17 @@ def coverage_problems(job_type: str, jobs: List[Dict[str, Any]], spec: s.OrgSpec
         problems.append("running without CompletionDate")
     if not any(j.get("BackupSizeInBytes", 0) > GIB4 for j in jobs):
         problems.append("size > 4 GiB")
+    parents = {j[id_field] for j in jobs if j.get("IsParent")}
+    children = [j for j in jobs if j.get("ParentJobId")]
+    if not parents or not children or not all(c["ParentJobId"] in parents for c in children):
+        problems.append("parent/child jobs")
+    if set(spec.account_ids) - {j["AccountId"] for j in jobs}:
+        problems.append("every account")
+    return problems
+
+
+def _message_problems(jobs: List[Dict[str, Any]]) -> List[str]:
+    problems = []
     messages = [m for j in jobs for m in (j.get("StatusMessage"), j.get("ValidationStatusMessage"),
                                           j.get("DeletionStatusMessage")) if m]
     text = "\n".join(messages)
@@ -220,45 +243,46 @@ def coverage_problems(job_type: str, jobs: List[Dict[str, Any]], spec: s.OrgSpec
         problems.append("bare LF")
     if not any(re.search(r"[ \t]{2,}\n|\n[ \t]{2,}", m) for m in messages):
         problems.append("whitespace run with a line break")
-    parents = {j[id_field] for j in jobs if j.get("IsParent")}
-    children = [j for j in jobs if j.get("ParentJobId")]
-    if not parents or not children or not all(c["ParentJobId"] in parents for c in children):
-        problems.append("parent/child jobs")
-    if set(spec.account_ids) - {j["AccountId"] for j in jobs}:
-        problems.append("every account")
-    if job_type in ("backup", "copy"):
-        if not any(j[status] == "COMPLETED" and j.get("MessageCategory") not in (None, "SUCCESS") for j in jobs):
-            problems.append("completed with issues")
-        if not any(j[status] == "COMPLETED" and j.get("MessageCategory") == "SUCCESS" for j in jobs):
-            problems.append("clean completion")
-    if job_type == "backup":
-        if not any(j.get("BackupOptions") == {"WindowsVSS": "enabled"} and j.get("BackupType") == "WindowsVSS"
-                   for j in jobs):
-            problems.append("BackupOptions")
-        if not any(j.get("RecoveryPointLifecycle", {}).get("DeleteAfterDays") for j in jobs):
-            problems.append("RecoveryPointLifecycle")
-        failing = [j for j in jobs if s.FAILING_RESOURCE_MARKER in j["ResourceName"]]
-        if not failing or any(j["State"] != "FAILED" for j in failing):
-            problems.append("always-failing resources")
-        types = {j["ResourceType"] for j in jobs}
-        if not {"EBS", "EC2", "Aurora", "CloudFormation"} <= types:
-            problems.append(f"resource types {types}")
-    if job_type == "copy":
-        if not any(j.get("ChildJobsInState") and j.get("NumberOfChildJobs") for j in jobs):
-            problems.append("ChildJobsInState")
-        arn = lambda j: j["DestinationBackupVaultArn"].split(":")  # noqa: E731
-        if not any(arn(j)[3] != region for j in jobs):
-            problems.append("cross-region copy")
-        if not any(arn(j)[4] != j["AccountId"] for j in jobs):
-            problems.append("cross-account copy")
-    if job_type == "restore":
-        tests = [j for j in jobs if j.get("CreatedBy", {}).get("RestoreTestingPlanArn")]
-        if not tests:
-            problems.append("restore testing")
-        if {"SUCCESSFUL", "FAILED", "TIMED_OUT"} - {j.get("ValidationStatus") for j in tests}:
-            problems.append("validation statuses")
-        if not any(j.get("DeletionStatus") for j in tests):
-            problems.append("DeletionStatus")
+    return problems
+
+
+def _backup_problems(jobs: List[Dict[str, Any]], _region: str) -> List[str]:
+    problems = []
+    if not any(j.get("BackupOptions") == {"WindowsVSS": "enabled"} and j.get("BackupType") == "WindowsVSS"
+               for j in jobs):
+        problems.append("BackupOptions")
+    if not any(j.get("RecoveryPointLifecycle", {}).get("DeleteAfterDays") for j in jobs):
+        problems.append("RecoveryPointLifecycle")
+    failing = [j for j in jobs if s.FAILING_RESOURCE_MARKER in j["ResourceName"]]
+    if not failing or any(j["State"] != "FAILED" for j in failing):
+        problems.append("always-failing resources")
+    types = {j["ResourceType"] for j in jobs}
+    if not {"EBS", "EC2", "Aurora", "CloudFormation"} <= types:
+        problems.append(f"resource types {types}")
+    return problems
+
+
+def _copy_problems(jobs: List[Dict[str, Any]], region: str) -> List[str]:
+    problems = []
+    if not any(j.get("ChildJobsInState") and j.get("NumberOfChildJobs") for j in jobs):
+        problems.append("ChildJobsInState")
+    destinations = [j["DestinationBackupVaultArn"].split(":") for j in jobs]
+    if not any(arn[3] != region for arn in destinations):
+        problems.append("cross-region copy")
+    if not any(arn[4] != j["AccountId"] for arn, j in zip(destinations, jobs)):
+        problems.append("cross-account copy")
+    return problems
+
+
+def _restore_problems(jobs: List[Dict[str, Any]], _region: str) -> List[str]:
+    problems = []
+    tests = [j for j in jobs if j.get("CreatedBy", {}).get("RestoreTestingPlanArn")]
+    if not tests:
+        problems.append("restore testing")
+    if {"SUCCESSFUL", "FAILED", "TIMED_OUT"} - {j.get("ValidationStatus") for j in tests}:
+        problems.append("validation statuses")
+    if not any(j.get("DeletionStatus") for j in tests):
+        problems.append("DeletionStatus")
     return problems
 
 

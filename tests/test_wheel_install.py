@@ -10,6 +10,7 @@ the Glue pins by the rest of the suite. The install reuses pip's cache (about a 
 """
 from __future__ import annotations
 
+import contextlib
 import html
 import os
 import queue
@@ -102,10 +103,8 @@ def test_query_local_against_the_local_aws_it_starts(installed, tmp_path):
         deadline = time.monotonic() + 300
         while not any(line.startswith("Ctrl-C stops") for line in seen):
             assert time.monotonic() < deadline and proc.poll() is None, "".join(seen)
-            try:
+            with contextlib.suppress(queue.Empty):
                 seen.append(lines.get(timeout=1))
-            except queue.Empty:
-                pass
         env = _env()
         for line in (line.strip() for line in seen):
             if line.startswith("export "):

@@ -76,7 +76,7 @@ def test_a_slice_holds_back_the_statuses_with_few_rows_and_writes_each_job_once(
     rows_in = {f"s3://{report.bucket}/{key}": len(body.splitlines()) - 1
                for key, body in objects(session, report.bucket, f"{report.prefix}/{table.name}/").items()}
     held = [sum(map(len, chunks[:n + 1])) - sum(rows_in[path] for path in paths) for n, paths in enumerate(sent)]
-    assert 0 < min(held) and max(held) < write.OBJECT_ROWS  # memory: less than an object's rows held
+    assert min(held) > 0 and max(held) < write.OBJECT_ROWS  # memory: less than an object's rows held
     rows = read_rows(session, report.bucket, table.name)
     assert sorted(r["backup_job_id"] for r in rows) == sorted(j["BackupJobId"] for jobs in chunks for j in jobs)
     by_object = {}

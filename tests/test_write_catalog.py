@@ -7,6 +7,7 @@ import threading
 
 import boto3
 import pytest
+
 from backup_report import catalog, layout, schema, write
 from backup_report.arguments import parse_arguments
 from backup_report.slices import run_slice

@@ -153,7 +153,7 @@ def read_raw_arguments(argv: Sequence[str]) -> Dict[str, str]:
     """
     wanted = ARGUMENT_NAMES + ("JOB_RUN_ID",)
     try:
-        from awsglue.utils import getResolvedOptions  # type: ignore[import-not-found]
+        from awsglue.utils import getResolvedOptions  # type: ignore[import-not-found]  # only inside Glue
     except ImportError:
         getResolvedOptions = None  # noqa: N806
     if getResolvedOptions is not None:
@@ -237,71 +237,37 @@ def parse_arguments(argv: Sequence[str], now: Optional[dt.datetime] = None) -> S
     config_role_arn = value("CONFIG_ROLE_ARN") or None
     config_external_id = value("CONFIG_EXTERNAL_ID") or None
 
-    if bucket and not _BUCKET.match(bucket):
-        errors.append(f"--REPORT_BUCKET {bucket!r} is not a valid S3 bucket name")
-    if role_arn and not _ROLE_ARN.match(role_arn):
-        errors.append(f"--MANAGEMENT_ROLE_ARN {role_arn!r} is not an IAM role ARN "
-                      "(expected arn:<partition>:iam::<12-digit account>:role/<name>)")
-    if database and not _DATABASE.match(database):
-        errors.append(f"--GLUE_DATABASE {database!r} must be lowercase letters, digits and _ "
-                      "(the names Athena can query)")
-    if external_id is not None and not _EXTERNAL_ID.match(external_id):
-        errors.append("--EXTERNAL_ID must be 2 to 1224 characters of letters, digits and +=,.@:/-")
-    if aggregator is not None and not _AGGREGATOR.match(aggregator):
-        errors.append(f"--CONFIG_AGGREGATOR {aggregator!r} is not an AWS Config aggregator name "
-                      "(1 to 256 letters, digits, _ and -)")
-    if config_role_arn is not None and not _ROLE_ARN.match(config_role_arn):
-        errors.append(f"--CONFIG_ROLE_ARN {config_role_arn!r} is not an IAM role ARN "
-                      "(expected arn:<partition>:iam::<12-digit account>:role/<name>)")
-    if config_external_id is not None and not _EXTERNAL_ID.match(config_external_id):
-        errors.append("--CONFIG_EXTERNAL_ID must be 2 to 1224 characters of letters, digits and +=,.@:/-")
+    for text, pattern, problem in (
+        (bucket, _BUCKET, f"--REPORT_BUCKET {bucket!r} is not a valid S3 bucket name"),
+        (role_arn, _ROLE_ARN, f"--MANAGEMENT_ROLE_ARN {role_arn!r} is not an IAM role ARN "
+                              "(expected arn:<partition>:iam::<12-digit account>:role/<name>)"),
+        (database, _DATABASE, f"--GLUE_DATABASE {database!r} must be lowercase letters, digits and _ "
+                              "(the names Athena can query)"),
+        (external_id, _EXTERNAL_ID, "--EXTERNAL_ID must be 2 to 1224 characters of letters, digits and +=,.@:/-"),
+        (aggregator, _AGGREGATOR, f"--CONFIG_AGGREGATOR {aggregator!r} is not an AWS Config aggregator name "
+                                  "(1 to 256 letters, digits, _ and -)"),
+        (config_role_arn, _ROLE_ARN, f"--CONFIG_ROLE_ARN {config_role_arn!r} is not an IAM role ARN "
+                                     "(expected arn:<partition>:iam::<12-digit account>:role/<name>)"),
+        (config_external_id, _EXTERNAL_ID,
+         "--CONFIG_EXTERNAL_ID must be 2 to 1224 characters of letters, digits and +=,.@:/-"),
+    ):
+        if text and not pattern.match(text):
+            errors.append(problem)
     if aggregator is None and (config_role_arn or config_external_id):
         errors.append("--CONFIG_ROLE_ARN and --CONFIG_EXTERNAL_ID need --CONFIG_AGGREGATOR "
                       "(the AWS Config aggregator to read)")
     if not prefix or not _PREFIX.match(prefix) or "//" in prefix or ".." in prefix.split("/"):
         errors.append(f"--REPORT_PREFIX {prefix!r} is not a usable S3 key prefix")
 
-    regions: Optional[Tuple[str, ...]] = None
-    if regions_text:
-        names = [r.strip() for r in regions_text.split(",") if r.strip()]
-        bad = [r for r in names if not _REGION.match(r)]
-        if bad or not names:
-            errors.append(f"--REGIONS has invalid region names: {', '.join(bad) or regions_text!r}")
-        regions = tuple(dict.fromkeys(names))
-
+    regions = _regions(regions_text, errors)
     today = now.date()
-    report_date = today
-    if date_text:
-        try:
-            if not _DATE.match(date_text):
-                raise ValueError
-            report_date = dt.date.fromisoformat(date_text)
-        except ValueError:
-            errors.append(f"--REPORT_DATE {date_text!r} is not a date in the form YYYY-MM-DD")
-        else:
-            if report_date > today:
-                errors.append(f"--REPORT_DATE {date_text} is in the future (today is {today} UTC)")
-
-    lookback = 0
-    try:
-        lookback = int(lookback_text)
-    except ValueError:
-        errors.append(f"--LOOKBACK_DAYS {lookback_text!r} is not a whole number")
-    else:
-        if not 1 <= lookback <= MAX_LOOKBACK_DAYS:
-            errors.append(f"--LOOKBACK_DAYS {lookback} must be between 1 and {MAX_LOOKBACK_DAYS}")
+    report_date = _report_date(date_text, today, errors)
+    lookback = _bounded("LOOKBACK_DAYS", lookback_text, MAX_LOOKBACK_DAYS, errors)
     job_types = _job_types(value("JOB_TYPES"), errors)
     event_bus, topic_arn, max_age = _alert_arguments(value("EVENT_BUS_NAME"), value("ALERT_TOPIC_ARN"),
                                                      value("ALERT_MAX_AGE_HOURS"), errors)
-
     if not errors:
-        first = report_date - dt.timedelta(days=lookback - 1)
-        oldest_kept = today - dt.timedelta(days=MAX_LOOKBACK_DAYS - 1)
-        if first < oldest_kept:
-            errors.append(
-                f"--REPORT_DATE {report_date} with --LOOKBACK_DAYS {lookback} starts on {first}, "
-                f"before {oldest_kept}: AWS Backup keeps about {MAX_LOOKBACK_DAYS} days of jobs, so "
-                "rewriting older days would replace reported history with an incomplete listing")
+        errors.extend(_beyond_history(report_date, lookback, today))
 
     if errors:
         raise ArgumentError("; ".join(errors))
@@ -343,12 +309,55 @@ def _alert_arguments(bus: str, topic_arn: str, max_age_text: str,
     if topic_arn and not _TOPIC_ARN.match(topic_arn):
         errors.append(f"--ALERT_TOPIC_ARN {topic_arn!r} is not the ARN of a standard SNS topic "
                       "(arn:<partition>:sns:<region>:<12-digit account>:<name>; FIFO topics are not supported)")
-    max_age = 0
-    try:
-        max_age = int(max_age_text)
-    except ValueError:
-        errors.append(f"--ALERT_MAX_AGE_HOURS {max_age_text!r} is not a whole number")
-    else:
-        if not 1 <= max_age <= MAX_ALERT_AGE_HOURS:
-            errors.append(f"--ALERT_MAX_AGE_HOURS {max_age} must be between 1 and {MAX_ALERT_AGE_HOURS}")
+    max_age = _bounded("ALERT_MAX_AGE_HOURS", max_age_text, MAX_ALERT_AGE_HOURS, errors)
     return (None if not bus or bus.lower() == "none" else bus), (topic_arn or None), max_age
+
+
+def _regions(text: str, errors: List[str]) -> Optional[Tuple[str, ...]]:
+    """--REGIONS, duplicates dropped (absent: None, every enabled region)."""
+    if not text:
+        return None
+    names = [r.strip() for r in text.split(",") if r.strip()]
+    bad = [r for r in names if not _REGION.match(r)]
+    if bad or not names:
+        errors.append(f"--REGIONS has invalid region names: {', '.join(bad) or text!r}")
+    return tuple(dict.fromkeys(names))
+
+
+def _report_date(text: str, today: dt.date, errors: List[str]) -> dt.date:
+    """--REPORT_DATE (absent: ``today``)."""
+    if not text:
+        return today
+    try:
+        if not _DATE.match(text):
+            raise ValueError
+        report_date = dt.date.fromisoformat(text)
+    except ValueError:
+        errors.append(f"--REPORT_DATE {text!r} is not a date in the form YYYY-MM-DD")
+        return today
+    if report_date > today:
+        errors.append(f"--REPORT_DATE {text} is in the future (today is {today} UTC)")
+    return report_date
+
+
+def _bounded(name: str, text: str, highest: int, errors: List[str]) -> int:
+    """A whole-number argument from 1 to ``highest`` (0 when it is not a number)."""
+    try:
+        number = int(text)
+    except ValueError:
+        errors.append(f"--{name} {text!r} is not a whole number")
+        return 0
+    if not 1 <= number <= highest:
+        errors.append(f"--{name} {number} must be between 1 and {highest}")
+    return number
+
+
+def _beyond_history(report_date: dt.date, lookback: int, today: dt.date) -> List[str]:
+    """The error of a window that starts before the oldest day AWS Backup still holds."""
+    first = report_date - dt.timedelta(days=lookback - 1)
+    oldest_kept = today - dt.timedelta(days=MAX_LOOKBACK_DAYS - 1)
+    if first >= oldest_kept:
+        return []
+    return [f"--REPORT_DATE {report_date} with --LOOKBACK_DAYS {lookback} starts on {first}, "
+            f"before {oldest_kept}: AWS Backup keeps about {MAX_LOOKBACK_DAYS} days of jobs, so "
+            "rewriting older days would replace reported history with an incomplete listing"]

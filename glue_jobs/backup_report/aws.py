@@ -5,7 +5,7 @@ import datetime as dt
 import os
 import re
 import threading
-from typing import Any, Dict, Optional, Tuple, Type, TypeVar
+from typing import Any, Dict, Optional, Tuple, Type, TypeVar, Union
 
 import boto3
 import botocore.session
@@ -51,7 +51,7 @@ def botocore_config(**overrides) -> Config:
     Standard retry mode (exponential backoff with jitter, throttling errors retried)
     with ``MAX_RETRIES``, unless ``AWS_RETRY_MODE`` or ``AWS_MAX_ATTEMPTS`` say otherwise.
     """
-    settings = dict(
+    settings: Dict[str, Any] = dict(
         user_agent_extra=f"backup-report/{__version__}",
         max_pool_connections=20,
         connect_timeout=10,
@@ -144,21 +144,30 @@ class JobSession(boto3.Session):
         self._clients_lock = threading.Lock()
 
     def client(self, service_name: str, region_name: Optional[str] = None, api_version: Optional[str] = None,
-               use_ssl: bool = True, verify: Any = None, endpoint_url: Optional[str] = None,
-               config: Optional[Config] = None, **credentials: Any):
+               use_ssl: Optional[bool] = True, verify: Union[bool, str, None] = None,
+               endpoint_url: Optional[str] = None, aws_access_key_id: Optional[str] = None,
+               aws_secret_access_key: Optional[str] = None, aws_session_token: Optional[str] = None,
+               config: Optional[Config] = None, aws_account_id: Optional[str] = None) -> Any:
+        # boto3's own signature and order, so that any call boto3 accepts means the same here
+        credentials = dict(aws_access_key_id=aws_access_key_id, aws_secret_access_key=aws_secret_access_key,
+                           aws_session_token=aws_session_token, aws_account_id=aws_account_id)
         if api_version or any(credentials.values()):
-            return super().client(service_name, region_name=region_name, api_version=api_version,
-                                  use_ssl=use_ssl, verify=verify, endpoint_url=endpoint_url, config=config,
-                                  **credentials)
+            return self._new_client(service_name, region_name=region_name, api_version=api_version,
+                                    use_ssl=use_ssl, verify=verify, endpoint_url=endpoint_url, config=config,
+                                    **credentials)
         key = (service_name, region_name or self.region_name, endpoint_url, use_ssl, verify)
         with self._clients_lock:
             client = self._clients.get(key)
             if client is None:
                 merged = botocore_config() if config is None else config.merge(botocore_config())
-                client = self._clients[key] = super().client(
+                client = self._clients[key] = self._new_client(
                     service_name, region_name=region_name, use_ssl=use_ssl, verify=verify,
                     endpoint_url=endpoint_url, config=merged)
         return client
+
+    def _new_client(self, service_name: str, **options: Any) -> Any:
+        """boto3's ``client()`` for any service name."""
+        return super().client(service_name, **options)  # type: ignore[call-overload]  # stubs: literal names only
 
 
 def job_session() -> boto3.Session:
@@ -187,7 +196,7 @@ def assume_management_session(
     """
     sts = session.client("sts", config=botocore_config())
     session_name = "backup-report-" + re.sub(r"[^\w+=,.@-]", "-", run_id)[:40]
-    params = {"RoleArn": role_arn, "RoleSessionName": session_name, "DurationSeconds": 3600}
+    params: Dict[str, Any] = {"RoleArn": role_arn, "RoleSessionName": session_name, "DurationSeconds": 3600}
     if external_id:
         params["ExternalId"] = external_id
 
@@ -212,7 +221,8 @@ def assume_management_session(
     credentials = RefreshableCredentials.create_from_metadata(
         metadata=first, refresh_using=fetch, method="sts-assume-role")
     core = botocore.session.get_session()
-    core._credentials = credentials  # the documented way to hand refreshable credentials to boto3
+    # the usual way to hand refreshable credentials to boto3
+    core._credentials = credentials  # type: ignore[attr-defined]  # private: botocore-stubs leave it out
     core.get_component("response_parser_factory").set_parser_defaults(timestamp_parser=parse_api_timestamp)
     managed = boto3.Session(botocore_session=core, region_name=session.region_name)
     share_models(managed)

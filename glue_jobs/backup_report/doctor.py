@@ -22,7 +22,7 @@ import argparse
 import sys
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
-from typing import Callable, List, NoReturn, Optional, Sequence, Set
+from typing import Any, Callable, List, Mapping, NoReturn, Optional, Sequence, Set
 
 import boto3
 from botocore.exceptions import BotoCoreError
@@ -117,7 +117,7 @@ def parse_options(argv: Sequence[str]) -> Options:
     return options
 
 
-def job_arguments(job: dict, overrides: Sequence[str]) -> List[str]:
+def job_arguments(job: Mapping[str, Any], overrides: Sequence[str]) -> List[str]:
     """The job's own arguments from its DefaultArguments, then those given on the command line."""
     argv: List[str] = []
     for key, value in (job.get("DefaultArguments") or {}).items():
@@ -158,7 +158,7 @@ def run_checks(options: Options, emit: Callable[[str], None] = print) -> List[Ch
     if add(caller).status != OK:
         return checks
 
-    job: Optional[dict] = None
+    job: Optional[Mapping[str, Any]] = None
     argv = options.job_argv
     if options.job_name:
         loaded, job = load_job(session, options.job_name)
@@ -166,34 +166,43 @@ def run_checks(options: Options, emit: Callable[[str], None] = print) -> List[Ch
             return checks
         argv = job_arguments(job, options.job_argv)
     secrets += _secrets(argv)
-    try:
-        settings = parse_arguments(argv)
-    except ArgumentError as error:
-        if not options.job_name:
-            raise
-        add(Check("job arguments", FAIL, str(error), "fix the job's DefaultArguments: " + REDEPLOY_FIX))
-        settings = None
+    settings = _settings(argv, options, add)
     if settings is not None:
         secrets += [v for v in (settings.external_id, settings.config_external_id) if v]
-
-    if settings is not None:
-        add(check_bucket(session, settings.bucket, settings.prefix))
-        add(check_database(session, settings.database))
-        role_check, management = check_role(session, settings, (identity or {}).get("Arn", ""),
-                                            (job or {}).get("Role", ""))
-        add(role_check)
-        if management is None:
-            for name in ("enabled regions", "ListBackupJobs per region", "cross-account monitoring",
-                         "AWS Backup trusted access in Organizations"):
-                skip(name, "needs the management role")
-        else:
-            _management_checks(management, settings, add, skip)
+        _deployment_checks(session, settings, (identity or {}).get("Arn", ""), (job or {}).get("Role", ""),
+                           add, skip)
 
     if job is not None:
         default_arguments = job.get("DefaultArguments") or {}
         add(check_modules(default_arguments))
         add(check_library_set(default_arguments))
     return checks
+
+
+def _settings(argv: Sequence[str], options: Options, add: Callable[[Check], Check]) -> Optional[Settings]:
+    """The job's arguments validated; a deployed job's bad ones are a failed check (None), given ones exit 2."""
+    try:
+        return parse_arguments(argv)
+    except ArgumentError as error:
+        if not options.job_name:
+            raise
+        add(Check("job arguments", FAIL, str(error), "fix the job's DefaultArguments: " + REDEPLOY_FIX))
+        return None
+
+
+def _deployment_checks(session: boto3.Session, settings: Settings, caller_arn: str, job_role: str,
+                       add: Callable[[Check], Check], skip: Callable[[str, str], None]) -> None:
+    """The checks of what ``settings`` name: bucket, database, the management role and what it sees."""
+    add(check_bucket(session, settings.bucket, settings.prefix))
+    add(check_database(session, settings.database))
+    role_check, management = check_role(session, settings, caller_arn, job_role)
+    add(role_check)
+    if management is None:
+        for name in ("enabled regions", "ListBackupJobs per region", "cross-account monitoring",
+                     "AWS Backup trusted access in Organizations"):
+            skip(name, "needs the management role")
+    else:
+        _management_checks(management, settings, add, skip)
 
 
 def _management_checks(management: boto3.Session, settings: Settings, add: Callable[[Check], Check],

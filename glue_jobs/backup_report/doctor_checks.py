@@ -7,7 +7,7 @@ shows the job's named error: doctor and a failed run say the same thing.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Dict, Optional, Set, Tuple
+from typing import Any, Dict, Mapping, Optional, Set, Tuple
 
 import boto3
 from botocore.exceptions import BotoCoreError, ClientError
@@ -64,7 +64,7 @@ def check_region(session: boto3.Session) -> Check:
                  "(aws configure set region <region> --profile <profile>)")
 
 
-def check_caller(session: boto3.Session) -> Tuple[Check, Optional[dict]]:
+def check_caller(session: boto3.Session) -> Tuple[Check, Optional[Mapping[str, Any]]]:
     """Who calls: sts:GetCallerIdentity (needs no permission, so only bad credentials fail it)."""
     fix = ("configure credentials of the reporting account: AWS_PROFILE / --profile, aws sso login, "
            "or AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY")
@@ -77,7 +77,7 @@ def check_caller(session: boto3.Session) -> Tuple[Check, Optional[dict]]:
     return Check("credentials", OK, f"{identity['Arn']} (account {identity['Account']})"), identity
 
 
-def load_job(session: boto3.Session, name: str) -> Tuple[Check, Optional[dict]]:
+def load_job(session: boto3.Session, name: str) -> Tuple[Check, Optional[Mapping[str, Any]]]:
     """The deployed Glue job (glue:GetJob): its DefaultArguments and role."""
     check = f"Glue job {name}"
     try:

@@ -232,7 +232,7 @@ def _structure(members: Dict[str, Any], timestamp: Convert, nulls: bool) -> Conv
         return value
 
     if all(member is None for member in members.values()):
-        setattr(convert, "plain", known)  # noqa: B010 - read back with getattr by the parent's converter
+        setattr(convert, "plain", known)  # noqa: B010 - a def has no typed attributes; read back with getattr
     return convert
 
 
@@ -246,7 +246,7 @@ def _list(item: Converter, nulls: bool) -> Convert:
             return [None if v is None else item(v) for v in value]
         return list(map(item, value))
     if item is None:
-        setattr(convert, "unchanged", list)  # noqa: B010 - the parent's converter skips the call
+        setattr(convert, "unchanged", list)  # noqa: B010 - a def has no typed attributes; the parent skips the call
     return convert
 
 
@@ -260,7 +260,7 @@ def _map(key: Converter, item: Converter) -> Convert:
         # boolean's is False, a structure's is null (``_structure`` leaves that to botocore)
         return {(k if key is None else key(k)): (v if item is None else item(v)) for k, v in value.items()}
     if key is None and item is None:
-        setattr(convert, "unchanged", dict)  # noqa: B010 - the parent's converter skips the call
+        setattr(convert, "unchanged", dict)  # noqa: B010 - a def has no typed attributes; the parent skips the call
     return convert
 
 

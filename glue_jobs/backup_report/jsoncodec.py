@@ -14,7 +14,7 @@ from typing import Any
 try:  # the job pins it (glue_jobs/requirements-glue.txt); the tools run without it too
     import orjson
 except ImportError:  # pragma: no cover - exercised by a test that hides it
-    orjson = None  # type: ignore[assignment]
+    orjson = None  # type: ignore[assignment]  # None: not installed; every use checks for it
 
 #: ``json.dumps(value, ensure_ascii=False, separators=(",", ":"))`` without a new encoder per call.
 _compact = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode

@@ -67,10 +67,7 @@ def worker_processes(lanes: int) -> int:
     """Processes to list with: one per CPU this process may use (``BACKUP_REPORT_PROCESSES``
     overrides), at most ``MAX_PROCESSES`` and one per lane; 1 where ``fork`` is not safe."""
     wanted = os.environ.get("BACKUP_REPORT_PROCESSES", "").strip()
-    if wanted.isdigit() and int(wanted) > 0:
-        count = int(wanted)
-    else:
-        count = min(available_cpus(), MAX_PROCESSES)
+    count = int(wanted) if wanted.isdigit() and int(wanted) > 0 else min(available_cpus(), MAX_PROCESSES)
     if not sys.platform.startswith("linux"):
         return 1
     return max(1, min(count, lanes))

@@ -63,7 +63,7 @@ class _Split(NamedTuple):
 
 class _Spawned(NamedTuple):
     """This many windows more are being listed (counted before any of them can end)."""
-    count: int
+    added: int  # not ``count``: a NamedTuple field would hide tuple.count
 
 
 class _Failed(NamedTuple):
@@ -180,7 +180,7 @@ class DayListing:
                     return
                 if not self._put(item):
                     return
-        except BaseException as error:  # noqa: B902 - handed to the consumer, which raises it
+        except BaseException as error:  # noqa: BLE001 - handed to the consumer, which raises it
             self._put(_Failed(error))
         finally:
             with self.lock:
@@ -209,7 +209,7 @@ class DayListing:
                 if isinstance(message, _Ended):
                     running -= 1
                 elif isinstance(message, _Spawned):
-                    running += message.count
+                    running += message.added
                 elif isinstance(message, _Failed):
                     raise message.error  # the first failure of a window fails the listing
                 elif message:

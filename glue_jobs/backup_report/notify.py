@@ -209,9 +209,9 @@ def _region_of(arn: str) -> Optional[str]:
     return parts[3] if arn.startswith("arn:") and len(parts) > 5 and parts[3] else None
 
 
-def _client(session: boto3.Session, service: str, target: Optional[str]):
-    """A client of ``service`` in the region of ``target`` (an ARN), else the session's."""
-    return session.client(service, config=botocore_config(), region_name=_region_of(target or "") or session.region_name)
+def _target_region(session: boto3.Session, target: Optional[str]) -> str:
+    """The region of ``target`` (an ARN), else the session's."""
+    return _region_of(target or "") or session.region_name
 
 
 def _pending(session: boto3.Session, settings: Settings, items: Sequence[Item], channels: Sequence[str]
@@ -237,7 +237,8 @@ def _send(session: boto3.Session, settings: Settings, events_client, pending: Ma
         published = None
         if DIGEST in pending and (pending[DIGEST] or failed):
             # made in this thread: a boto3 session is not thread-safe, its clients are
-            sns = _client(session, "sns", settings.alert_topic_arn)
+            sns = session.client("sns", config=botocore_config(),
+                                 region_name=_target_region(session, settings.alert_topic_arn))
             published = pool.submit(send_digest, sns, settings, pending[DIGEST], failed)
         if pending.get(EVENTS):
             sent[EVENTS] = send_events(events_client, settings, pending[EVENTS])
@@ -286,7 +287,9 @@ def announce(session: boto3.Session, settings: Settings, regions: Sequence[str],
     ledger, pending, failures = _pending(session, settings, items, channels)
     log.info("attention: %d job(s) of the window need attention and are recent; new for %s",
              len(items), ", ".join(f"{c}: {len(pending[c])}" for c in channels) or "no channel (off)")
-    events_client = _client(session, "events", settings.event_bus) if EVENTS in channels else None
+    events_client = (session.client("events", config=botocore_config(),
+                                     region_name=_target_region(session, settings.event_bus))
+                     if EVENTS in channels else None)
     sent = _send(session, settings, events_client, pending, failed)
     failures += [s.failure for s in (sent[c] for c in channels if c in sent) if s.failure is not None]
     announced = announcements(items, {c: sent[c].accepted for c in channels if c in sent})

@@ -61,7 +61,7 @@ def select_columns(frame: "pd.DataFrame", names: Sequence[str]) -> "pd.DataFrame
     if missing:
         raise ParameterError(f"--columns {','.join(missing)}: the answer has no such column; "
                              f"its columns are: {', '.join(str(c) for c in frame.columns)}")
-    return frame[list(names)]
+    return frame.reindex(columns=list(names))  # every name is a column (checked above)
 
 
 def fit_columns(names: Sequence[str], widths: Sequence[int], width: int) -> List[int]:

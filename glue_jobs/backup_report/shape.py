@@ -8,8 +8,8 @@ from __future__ import annotations
 import datetime as dt
 import json
 import re
-from collections.abc import Mapping as AbcMapping
 from bisect import bisect_right
+from collections.abc import Mapping as AbcMapping
 from itertools import accumulate, compress, filterfalse, repeat
 from operator import attrgetter
 from typing import Any, Dict, Iterable, List, Mapping, Optional, Sequence
@@ -74,7 +74,7 @@ def _one_line_all(values: List[Any]) -> List[Any]:
     return lines
 
 
-def _as_mappings(values: List[Any]) -> List[Any]:
+def _as_mappings(values: Sequence[Any]) -> Sequence[Any]:
     """``values`` with each one that is not a mapping replaced by an empty one."""
     kinds = set(map(type, values))
     if kinds <= {dict}:
@@ -92,21 +92,21 @@ class _Fields:
     field, each of which would miss the CPU caches. Any other path is taken when asked for.
     """
 
-    def __init__(self, items: List[Mapping[str, Any]], paths: Iterable[str] = ()):
+    def __init__(self, items: Sequence[Mapping[str, Any]], paths: Iterable[str] = ()):
         self.items = items
         self._values: Dict[str, List[Any]] = {}
-        self._parents: Dict[str, List[Any]] = {}
+        self._parents: Dict[str, Sequence[Any]] = {}
         self._all_dicts: Dict[int, bool] = {}  # by id of a list of containers held in the above
         if items:
             self._take(paths)
 
-    def _dicts(self, containers: List[Any]) -> bool:
+    def _dicts(self, containers: Sequence[Any]) -> bool:
         all_dicts = self._all_dicts.get(id(containers))
         if all_dicts is None:
             all_dicts = self._all_dicts[id(containers)] = set(map(type, containers)) <= {dict}
         return all_dicts
 
-    def _members(self, containers: List[Any], key: str) -> List[Any]:
+    def _members(self, containers: Sequence[Any], key: str) -> List[Any]:
         """``[c.get(key) for c in containers]``, without a Python-level loop when they are all dicts."""
         if self._dicts(containers):
             return list(map(dict.get, containers, repeat(key)))
@@ -139,7 +139,7 @@ class _Fields:
             values = self._values[path] = self._members(self._containers(parent), key)
         return values
 
-    def _containers(self, path: str) -> List[Any]:
+    def _containers(self, path: str) -> Sequence[Any]:
         """The mappings at ``path`` (an empty one where there is none); "": the items."""
         if not path:
             return self.items  # a one-key path reads the item itself
@@ -195,7 +195,7 @@ def _typed(type_: str, raw: Any) -> pd.Series:
     return pd.Series(raw, dtype=PANDAS_DTYPES[type_])
 
 
-def typed_frame(columns: Iterable[Column], values: Dict[str, Sequence[Any]]) -> pd.DataFrame:
+def typed_frame(columns: Iterable[Column], values: Mapping[str, Sequence[Any]]) -> pd.DataFrame:
     """A DataFrame of ``values`` with each column cast to the dtype of its Athena type."""
     # copy=False: the Series are new; pandas would copy each into consolidated blocks
     return pd.DataFrame({column.name: _typed(column.type, values[column.name]) for column in columns}, copy=False)
@@ -236,7 +236,7 @@ def _check_sources(table: Table) -> None:
             raise ValueError(f"column {column.name}: no getter for {source}")
 
 
-def shape_jobs(items: List[Mapping[str, Any]], table: Table, region: str,
+def shape_jobs(items: Sequence[Mapping[str, Any]], table: Table, region: str,
                names: Mapping[str, str]) -> pd.DataFrame:
     """Rows of ``table`` for ``items`` listed in ``region``, plus the ``status`` partition column."""
     _check_sources(table)

@@ -10,12 +10,13 @@ deletes only what it wrote itself, so the rows already reported stay: nothing is
 """
 from __future__ import annotations
 
+import contextlib
 import csv
 import datetime as dt
 import io
 import logging
 from concurrent.futures import Future, ThreadPoolExecutor
-from typing import Dict, List, Optional, Set, Tuple
+from typing import Any, Dict, List, Optional, Set, Tuple
 
 import awswrangler as wr
 import boto3
@@ -40,7 +41,7 @@ from .schema import CSV_DELIMITER, CSV_ESCAPE, CSV_NULL, Table
 
 log = logging.getLogger(__name__)
 
-CSV_OPTIONS = dict(
+CSV_OPTIONS: Dict[str, Any] = dict(
     sep=CSV_DELIMITER,
     index=False,
     header=True,
@@ -67,7 +68,7 @@ def timestamp_text(values: pd.Series) -> np.ndarray:
     Vectorised: much faster than ``date_format``, which calls strftime per value.
     """
     strings, missing = _timestamp_strings(values)
-    text = strings.astype(object)
+    text: np.ndarray = strings.astype(object)
     text[missing] = None
     return text
 
@@ -116,6 +117,7 @@ _SEPARATOR = "\x1f"
 
 def _escape(values: List[str]) -> List[str]:
     """``values`` with each escaped character preceded by the escape character, as pandas writes them."""
+    assert _ESCAPED is not None  # _csv_lines builds no text when pandas' escapes are not known
     text = _SEPARATOR.join(values)
     if not any(char in text for char in _ESCAPED):
         return values
@@ -299,7 +301,7 @@ class SliceWriter:
                 self.counts[str(status)] = self.counts.get(str(status), 0) + stop - start
             return
         if len(statuses) > 1 or ends[0]:
-            by_status = np.empty(len(lines), dtype=object)
+            by_status: np.ndarray = np.empty(len(lines), dtype=object)
             by_status[:] = lines
             lines = by_status.take(order).tolist()
         for number, status in enumerate(statuses):
@@ -332,10 +334,10 @@ class SliceWriter:
         """Delete what this run wrote of a slice that failed; the earlier rows stay (best effort)."""
         self._held.clear()  # never written
         self._held_rows.clear()
-        try:
-            self.flush()  # nothing may still be on its way when the deletion runs
-        except Exception:  # noqa: BLE001 - the slice failed already; what was written is deleted below
-            pass
+        # nothing may still be on its way when the deletion runs; the slice failed already, and
+        # what was written is deleted below whatever the flush raises
+        with contextlib.suppress(Exception):
+            self.flush()
         try:
             delete_objects(self.session, sorted(self.written))
         except BucketError as error:

@@ -7,6 +7,7 @@ tell them from AWS. Nothing here ever talks to a real AWS endpoint.
 """
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import socket
@@ -216,10 +217,8 @@ class LocalAws:
         Returns (account id, name) of every account, the management account first.
         """
         org = self.session().client("organizations", endpoint_url=self.moto_url)
-        try:
+        with contextlib.suppress(org.exceptions.AlreadyInOrganizationException):
             org.create_organization(FeatureSet="ALL")
-        except org.exceptions.AlreadyInOrganizationException:
-            pass
         existing = {a["Name"]: a["Id"] for p in org.get_paginator("list_accounts").paginate()
                     for a in p["Accounts"]}
         for name in names:
@@ -236,10 +235,8 @@ class LocalAws:
         session = self.session()
         session.client("s3", endpoint_url=self.moto_url).create_bucket(Bucket=bucket)
         glue = session.client("glue", endpoint_url=self.moto_url)
-        try:
+        with contextlib.suppress(glue.exceptions.AlreadyExistsException):
             glue.create_database(DatabaseInput={"Name": database})
-        except glue.exceptions.AlreadyExistsException:
-            pass
 
     def job_env(self, now: str = "", extra_env: Optional[Dict[str, str]] = None) -> Dict[str, str]:
         """The environment of a job process (see ``job_environment``) for these services."""

@@ -123,9 +123,10 @@ class GlueCatalog:
 
     def _list(self, bucket: str, prefix: str, recursive: bool) -> List[Dict[str, Any]]:
         try:
-            extra = {} if recursive else {"Delimiter": "/"}
-            pages = self._s3.get_paginator("list_objects_v2").paginate(Bucket=bucket, Prefix=prefix, **extra)
-            return [obj for page in pages for obj in page.get("Contents", [])]
+            paginator = self._s3.get_paginator("list_objects_v2")
+            pages = (paginator.paginate(Bucket=bucket, Prefix=prefix) if recursive
+                     else paginator.paginate(Bucket=bucket, Prefix=prefix, Delimiter="/"))
+            return [dict(obj) for page in pages for obj in page.get("Contents", [])]
         except AWS_ERRORS as error:
             raise QueryError(f"Cannot list s3://{bucket}/{prefix}: {describe_error(error)}") from error
 

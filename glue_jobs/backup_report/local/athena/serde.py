@@ -182,6 +182,27 @@ def base_type(type_name: str) -> str:
     return type_name.strip().lower().split("(", 1)[0].strip()
 
 
+def _unless_empty(parse: Callable[[str], Any]) -> Callable[[str], Any]:
+    """``parse``, with an empty field read as NULL (OpenCSVSerDe's text-first rule)."""
+    return lambda text: parse(text) if text else None
+
+
+def _as_float(text: str) -> Optional[float]:
+    if "_" in text:  # Python accepts 1_000, Java's Double.parseDouble does not
+        return None
+    try:
+        return float(text)
+    except ValueError:
+        return None
+
+
+def _as_decimal(text: str) -> Optional[float]:
+    try:
+        return float(decimal.Decimal(text.strip()))
+    except (decimal.InvalidOperation, ValueError):
+        return None
+
+
 def value_parser(type_name: str, serde_params: Mapping[str, str]) -> Callable[[str], Any]:
     """The function turning one (unescaped for strings) field text into a value of ``type_name``."""
     base = base_type(type_name)
@@ -198,21 +219,9 @@ def value_parser(type_name: str, serde_params: Mapping[str, str]) -> Callable[[s
         extended = str(serde_params.get("hive.lazysimple.extended_boolean_literal", "")).lower() == "true"
         return lambda text: parse_hive_boolean(text, extended)
     if base in ("double", "float"):
-        def as_float(text: str) -> Optional[float]:
-            if "_" in text:  # Python accepts 1_000, Java's Double.parseDouble does not
-                return None
-            try:
-                return float(text)
-            except ValueError:
-                return None
-        return as_float
+        return _as_float
     if base == "decimal":
-        def as_decimal(text: str) -> Optional[float]:
-            try:
-                return float(decimal.Decimal(text.strip()))
-            except (decimal.InvalidOperation, ValueError):
-                return None
-        return as_decimal
+        return _as_decimal
     if base == "timestamp":
         return parse_hive_timestamp
     if base == "date":
@@ -250,7 +259,7 @@ def parse_lazy_simple_columns(text: Union[str, bytes], columns: Sequence[ColumnS
     specs = _column_specs(columns)
     serde_params = dict(serde_params or {})
     delim = _serde_byte(serde_params.get("field.delim"),
-                        _serde_byte(serde_params.get("serialization.format"), "\x01"))
+                        _serde_byte(serde_params.get("serialization.format"), "\x01")) or "\x01"
     escape = _serde_byte(serde_params.get("escape.delim"), None)
     null_format = serde_params.get("serialization.null.format", "\\N")
     takes_rest = str(serde_params.get("serialization.last.column.takes.rest", "")).lower() == "true"
@@ -318,8 +327,7 @@ def parse_open_csv_columns(text: Union[str, bytes], columns: Sequence[ColumnSpec
             parsers.append(lambda t: (dt.date(1970, 1, 1) + dt.timedelta(days=int(t))
                                       if re.fullmatch(r"-?\d+", t) else parse_hive_date(t)) if t else None)
         else:
-            inner = value_parser(type_name, serde_params)
-            parsers.append(lambda t, inner=inner: inner(t) if t else None)
+            parsers.append(_unless_empty(value_parser(type_name, serde_params)))
     out: List[List[Any]] = [[] for _ in specs]
     for fields in reader:
         for i, parse in enumerate(parsers):

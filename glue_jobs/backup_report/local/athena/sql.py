@@ -131,9 +131,9 @@ def duckdb_compatible(tree, today: dt.date, now: dt.datetime, database: Optional
                 this="string_split", expressions=[node.this.copy(), node.args["delimiter"].copy()])])
             return exp.Case(ifs=[exp.If(this=exp.GTE(this=fields, expression=node.args["part_index"].copy()),
                                         true=part)])
-        if isinstance(node, exp.Table) and node.args.get("db") is not None and not node.args.get("catalog"):
-            if database is None or node.text("db").lower() == database.lower():
-                node.set("db", None)
+        if (isinstance(node, exp.Table) and node.args.get("db") is not None and not node.args.get("catalog")
+                and (database is None or node.text("db").lower() == database.lower())):
+            node.set("db", None)
         return node
 
     tree = _fold_dates(_rewrite(tree, adjust))

@@ -8,6 +8,8 @@ from ...output import format_cell
 from .org import DENIED, REGIONS
 
 if TYPE_CHECKING:  # pragma: no cover
+    import pandas as pd
+
     from .jobrun import JobRun
     from .run import DemoResult, FailureStory
 
@@ -22,13 +24,13 @@ def _esc(value: object) -> str:
     return html.escape(str(value), quote=True)
 
 
-def status_chart_svg(daily: "object", job_type: str = "backup", width: int = 960, height: int = 320) -> str:
+def status_chart_svg(daily: pd.DataFrame, job_type: str = "backup", width: int = 960, height: int = 320) -> str:
     """Inline SVG: stacked bars of job counts per status and day (rows of 02_daily_status_counts)."""
     frame = daily[daily["job_type"] == job_type] if len(daily) else daily
     by_day: Dict[str, Dict[str, int]] = {}
     for row in frame.itertuples(index=False):
-        day = str(row.report_date)[:10]
-        by_day.setdefault(day, {})[row.status] = by_day.get(day, {}).get(row.status, 0) + int(row.job_count)
+        day, status = str(row.report_date)[:10], str(row.status)
+        by_day.setdefault(day, {})[status] = by_day.get(day, {}).get(status, 0) + int(str(row.job_count))
     days = sorted(by_day)
     statuses = [s for s in STATUS_COLOURS if any(s in v for v in by_day.values())]
     statuses += sorted({s for v in by_day.values() for s in v} - set(statuses))

@@ -1,6 +1,7 @@
 """The demo run: each of its six steps, and the measurements it keeps (``DemoResult``)."""
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import json
 import sys
@@ -90,7 +91,7 @@ def _denied_rows(engine: LocalAthena, days: Sequence[dt.date]) -> Dict[dt.date, 
     sql = (f"select report_date, count(*) as jobs from copy_jobs where region = '{DENIED[0]}' and report_date "
            f"between date '{days[0]}' and date '{days[-1]}' group by report_date")
     frame = engine.run(sql).frame
-    counts = {dt.date.fromisoformat(str(r.report_date)[:10]): int(r.jobs) for r in frame.itertuples(index=False)}
+    counts = {dt.date.fromisoformat(str(r.report_date)[:10]): int(str(r.jobs)) for r in frame.itertuples(index=False)}
     return {d: counts.get(d, 0) for d in days}
 
 
@@ -173,7 +174,7 @@ class _Demo:
         after = _denied_rows(engine, window)
         ledger_frame = engine.run("select succeeded, count(*) as slices from report_runs "
                                   "where run_id = 'demo-tonight' group by succeeded").frame
-        ledger = {("succeeded" if bool(r.succeeded) else "failed"): int(r.slices)
+        ledger = {("succeeded" if bool(r.succeeded) else "failed"): int(str(r.slices))
                   for r in ledger_frame.itertuples(index=False)}
         return nightly, FailureStory(DENIED[0], DENIED[1], window, before, after, listed, ledger)
 
@@ -266,10 +267,8 @@ def next_steps() -> List[str]:
     lines = ["", "To keep exploring:"]
     if sys.prefix != getattr(sys, "base_prefix", sys.prefix):  # the demo ran in a virtualenv
         venv = Path(sys.prefix)
-        try:
+        with contextlib.suppress(ValueError):
             venv = venv.relative_to(Path.cwd())
-        except ValueError:
-            pass
         lines.append(f"  source {venv}/bin/activate    # puts backup-report on the PATH")
     lines += ["  backup-report local up --demo-org    # the demo's local AWS again, kept until Ctrl-C; it prints",
               "                                       # export lines: paste them in another shell, then:",

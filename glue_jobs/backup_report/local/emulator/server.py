@@ -24,6 +24,7 @@ Admin API (JSON, no signature), under ``/_emulator/``:
 """
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import re
@@ -163,8 +164,8 @@ class BackupEmulator:
                                           "jobs": self.job_count()},
             ("GET", "stats"): lambda _: stats_to_json(self.stats()),
             ("GET", "faults"): lambda _: self.faults(),
-            ("POST", "reset"): lambda _: _ok(self.reset()),
-            ("POST", "stats/reset"): lambda _: _ok(self.reset_stats()),
+            ("POST", "reset"): lambda _: _ok(self.reset),
+            ("POST", "stats/reset"): lambda _: _ok(self.reset_stats),
             ("POST", "jobs"): self._admin_jobs,
             ("POST", "generate"): self._admin_generate,
             ("POST", "settle"): lambda data: {"settled": self.settle(int(data.get("seed", 0)), data.get("job_type"),
@@ -185,7 +186,9 @@ class BackupEmulator:
         return {"loaded": counts, "total": sum(counts.values())}
 
 
-def _ok(_done: None) -> Dict[str, bool]:
+def _ok(action: Callable[[], None]) -> Dict[str, bool]:
+    """Do ``action`` (an admin call that answers nothing but success)."""
+    action()
     return {"ok": True}
 
 
@@ -204,10 +207,8 @@ class _Handler(BaseHTTPRequestHandler):
 
     def setup(self) -> None:
         super().setup()
-        try:
+        with contextlib.suppress(OSError):
             self.connection.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-        except OSError:  # pragma: no cover
-            pass
 
     def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - quiet
         pass
@@ -238,7 +239,7 @@ class _Handler(BaseHTTPRequestHandler):
                 return
             target = self.headers.get("X-Amz-Target") or ""
             if target.startswith(TARGET_PREFIX):  # AWS Config (JSON 1.1), not AWS Backup
-                status, out = emu.config.handle(target, self.headers, body)
+                status, out = emu.config.handle(target, dict(self.headers.items()), body)
                 self._send(status, {}, out)
                 return
             query = dict(parse_qsl(parts.query, keep_blank_values=True))

@@ -318,9 +318,21 @@ def _predicates(op: OpSpec, filters: Dict[str, Any]) -> List[Callable[[Rec], boo
                     continue
             else:
                 want = value
-            preds.append(lambda rec, i=idx, w=want: rec[5][i] == w)
+            preds.append(_field_equals(idx, want))
         elif member == "ByCompleteAfter":
-            preds.append(lambda rec, v=value: rec[4] is not None and rec[4] > v)
+            preds.append(_completed_after(value))
         elif member == "ByCompleteBefore":
-            preds.append(lambda rec, v=value: rec[4] is not None and rec[4] < v)
+            preds.append(_completed_before(value))
     return preds
+
+
+def _field_equals(index: int, wanted: Any) -> Callable[[Rec], bool]:
+    return lambda rec: rec[5][index] == wanted
+
+
+def _completed_after(instant: Any) -> Callable[[Rec], bool]:
+    return lambda rec: rec[4] is not None and rec[4] > instant
+
+
+def _completed_before(instant: Any) -> Callable[[Rec], bool]:
+    return lambda rec: rec[4] is not None and rec[4] < instant

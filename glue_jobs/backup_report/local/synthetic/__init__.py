@@ -45,8 +45,16 @@ from .messages import SPECIAL_MESSAGES
 from .org import DEFAULT_MANAGEMENT_ACCOUNT_ID, FAILING_RESOURCE_MARKER, default_accounts
 from .settle import is_final, job_type_of, settle
 from .spec import (
-    DEFAULT_FIRST_DAY, DEFAULT_REGIONS, FINAL_STATES, ID_FIELD, JOB_TYPES, OPERATION, RESULT_KEY, STATES,
-    STATUS_FIELD, OrgSpec,
+    DEFAULT_FIRST_DAY,
+    DEFAULT_REGIONS,
+    FINAL_STATES,
+    ID_FIELD,
+    JOB_TYPES,
+    OPERATION,
+    RESULT_KEY,
+    STATES,
+    STATUS_FIELD,
+    OrgSpec,
 )
 from .story import in_incident, pool_resource, pool_size, story_props
 

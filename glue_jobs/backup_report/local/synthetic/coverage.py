@@ -79,25 +79,37 @@ def random_props(job_type: str, r: random.Random) -> Dict[str, Any]:
     """The properties of a job after the coverage jobs of a chunk (not a story): a realistic mix."""
     x = r.random()
     if job_type == "backup":
-        if x < 0.80:
-            return {"state": "COMPLETED"} if r.random() > 0.04 else {"state": "COMPLETED", "issue": True}
-        if x < 0.89:
-            return {"state": "FAILED"}
-        if x < 0.92:
-            return {"state": "EXPIRED", "msg": "The backup job did not start within the start window.",
-                    "cat": "EXPIRED"}
-        if x < 0.94:
-            return {"state": "ABORTED", "msg": "Backup job was stopped by the user.", "cat": "ABORTED"}
-        if x < 0.97:
-            return {"state": "RUNNING"}
-        return {"state": ("CREATED", "PENDING", "ABORTING")[r.randrange(3)]}
+        return _backup_props(x, r)
     if job_type == "copy":
-        dest = ("region", "region", "account", "both")[r.randrange(4)]
-        if x < 0.85:
-            return {"state": "COMPLETED", "dest": dest}
-        if x < 0.95:
-            return {"state": "FAILED", "dest": dest}
-        return {"state": ("CREATED", "RUNNING")[r.randrange(2)], "dest": dest}
+        return _copy_props(x, r)
+    return _restore_props(x, r)
+
+
+def _backup_props(x: float, r: random.Random) -> Dict[str, Any]:
+    if x < 0.80:
+        return {"state": "COMPLETED"} if r.random() > 0.04 else {"state": "COMPLETED", "issue": True}
+    if x < 0.89:
+        return {"state": "FAILED"}
+    if x < 0.92:
+        return {"state": "EXPIRED", "msg": "The backup job did not start within the start window.",
+                "cat": "EXPIRED"}
+    if x < 0.94:
+        return {"state": "ABORTED", "msg": "Backup job was stopped by the user.", "cat": "ABORTED"}
+    if x < 0.97:
+        return {"state": "RUNNING"}
+    return {"state": ("CREATED", "PENDING", "ABORTING")[r.randrange(3)]}
+
+
+def _copy_props(x: float, r: random.Random) -> Dict[str, Any]:
+    dest = ("region", "region", "account", "both")[r.randrange(4)]
+    if x < 0.85:
+        return {"state": "COMPLETED", "dest": dest}
+    if x < 0.95:
+        return {"state": "FAILED", "dest": dest}
+    return {"state": ("CREATED", "RUNNING")[r.randrange(2)], "dest": dest}
+
+
+def _restore_props(x: float, r: random.Random) -> Dict[str, Any]:
     testing = r.random() < 0.4
     props: Dict[str, Any] = {}
     if x < 0.85:
