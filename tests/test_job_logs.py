@@ -48,7 +48,7 @@ region eu-west-1, copy jobs, 2 day(s) 2026-11-25..2026-11-26, 1 of them skipped 
 {DENIED.format(op="ListCopyJobs")}; \
 region eu-west-1, restore jobs, 2 day(s) 2026-11-25..2026-11-26, 1 of them skipped after the first failure: \
 {DENIED.format(op="ListRestoreJobs")}
-<ts> ERROR backup_report: run jr_golden failed (exit status 1): 6 slice(s) written, 3 failed, 3 skipped; jobs written to s3://<bucket>/backup-reports/: backup_jobs 3, copy_jobs 1, restore_jobs 0; <seconds>s
+<ts> ERROR backup_report: run jr_golden failed (exit status 1): 6 slice(s) written, 3 failed, 3 skipped; jobs written to s3://<bucket>/backup-reports/: backup_jobs 3, copy_jobs 1, restore_jobs 0; pages parsed: 6 fast, 0 by botocore; <seconds>s
 """
 
 _TIMESTAMP = re.compile(r"^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d,\d{3} ", re.MULTILINE)
@@ -130,7 +130,8 @@ def test_a_run_that_succeeds_ends_with_its_summary_on_stdout(report, emulator, r
     assert result.stderr == ""
     last = normalised(result.stdout, report.bucket).splitlines()[-1]
     assert last == ("<ts> INFO backup_report: run jr_ok succeeded: 3 slice(s) written, 0 failed, 0 skipped; jobs "
-                    "written to s3://<bucket>/backup-reports/: backup_jobs 1, copy_jobs 0, restore_jobs 0; <seconds>s")
+                    "written to s3://<bucket>/backup-reports/: backup_jobs 1, copy_jobs 0, restore_jobs 0; "
+                    "pages parsed: 3 fast, 0 by botocore; <seconds>s")
 
 
 def test_a_run_refused_before_it_starts_still_ends_with_its_summary(run_job, aws_env):
