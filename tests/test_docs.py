@@ -149,3 +149,44 @@ def test_outside_reference_pattern():
         assert OUTSIDE_REFERENCE.search(text), text
     for text in ("SPECIAL_MEMBERS", "SPEC_JSON", "spec.required", "shared-services"):
         assert not OUTSIDE_REFERENCE.search(text), text
+
+
+DEVELOPMENT_PAGE = ROOT / "docs" / "development.md"
+PACKAGE = ROOT / "glue_jobs" / "backup_report"
+#: What the code map must name one file for (the structure issue's list).
+IDEAS = ("pacing", "page parsing", "windows", "slices", "lanes", "logging", "events", "digest", "alerts ledger",
+         "inventory", "doctor checks")
+
+
+def marked_table(name: str) -> List[Tuple[str, str]]:
+    """The rows (first cell without backticks, second cell) of the table between ``<!-- name:start -->``
+    and ``<!-- name:end -->`` in docs/development.md."""
+    text = DEVELOPMENT_PAGE.read_text(encoding="utf-8")
+    body = text.split(f"<!-- {name}:start -->", 1)[1].split(f"<!-- {name}:end -->", 1)[0]
+    rows = [[cell.strip() for cell in re.split(r"(?<!\\)\|", line.strip())[1:-1]]
+            for line in body.strip().splitlines()[2:]]
+    return [(cells[0].strip("`"), cells[1]) for cells in rows]
+
+
+def test_the_code_map_names_every_module_of_the_package_and_nothing_else():
+    mapped = [module for module, _ in marked_table("code-map")]
+    present = sorted(p.name for p in PACKAGE.glob("*.py") if p.name != "__init__.py") + ["local/"]
+    assert sorted(mapped) == sorted(present)
+    assert len(mapped) == len(set(mapped))
+
+
+def test_every_module_says_its_one_reason_to_change_first():
+    import ast
+
+    for path in sorted(PACKAGE.rglob("*.py")):
+        docstring = ast.get_docstring(ast.parse(path.read_text(encoding="utf-8")))
+        assert docstring and docstring.splitlines()[0].strip(), path
+
+
+def test_each_idea_lives_in_one_file_that_exists():
+    ideas = dict(marked_table("code-map-ideas"))
+    assert set(IDEAS) <= set(ideas)
+    for idea, cell in ideas.items():
+        files = re.findall(r"`([^`]+)`", cell)
+        assert len(files) == 1, (idea, cell)
+        assert (PACKAGE / files[0]).resolve().is_file(), (idea, files[0])
