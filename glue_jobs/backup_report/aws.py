@@ -33,7 +33,7 @@ _models: Any = None
 
 def share_models(session: boto3.Session) -> None:
     """Give ``session`` the model loader of the process's first session: a new session would read
-    and parse each service's JSON model again (about 0.2 s of CPU for the job's clients), in the
+    and parse each service's JSON model again (a cost measured in docs/performance.md), in the
     run's process and in each listing process it forks."""
     global _models
     if _models is None:

@@ -210,12 +210,11 @@ class SliceWriter:
     A chunk's rows go into one object per status, and a status with few rows in each chunk
     (most but one or two) would make many small objects: the rows are held back per status
     and an object is written for the status with the most of them whenever ``OBJECT_ROWS``
-    are held in all, the rest when the slice's rows are all in (``flush``). The benchmark's
-    80,000 backup jobs of a region's day make 17 objects rather than 65: fewer requests to
-    write, and fewer small files for Athena to open.
+    are held in all, the rest when the slice's rows are all in (``flush``): fewer requests to
+    write, and fewer small files for Athena to open (docs/performance.md has the counts).
 
-    Objects are uploaded on a thread of their own while the next chunk is listed and shaped
-    (the uploads wait on S3; paced benchmark about 8 % faster). At most one chunk's objects
+    Objects are uploaded on a thread of their own while the next chunk is listed and shaped,
+    since the uploads wait on S3. At most one chunk's objects
     are in flight: ``write`` waits for the previous ones before it sends more, and ``flush``
     (``partitions``, ``finish``) for all, raising the first failure.
     """
