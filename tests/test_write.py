@@ -7,9 +7,10 @@ import pandas as pd
 import pytest
 
 from backup_report import catalog, schema
+from backup_report.csvtext import CSV_OPTIONS, csv_text_frame, timestamp_text
 from backup_report.schema import TIMESTAMP_FORMAT
 from backup_report.shape import shape_jobs, typed_frame
-from backup_report.write import CSV_OPTIONS, SliceWriter, csv_text_frame, timestamp_text, write_csv
+from backup_report.write import SliceWriter, write_csv
 
 from .builders import UTC, catalog_partitions, objects, read_rows, s3_partitions, sdk_jobs
 
@@ -166,12 +167,12 @@ def test_ledger_frames_and_an_empty_snapshot_are_written_as_pandas_writes_them(r
 
 
 def test_a_frame_too_large_to_build_in_memory_is_streamed_with_the_same_bytes(report, monkeypatch):
-    from backup_report import write
+    from backup_report import csvtext, write
     session = report.session
     frame = shape_jobs(_tricky_jobs(schema.BACKUP_JOBS, ["FAILED", "COMPLETED"]), schema.BACKUP_JOBS, "eu-west-1", {})
     write_csv(frame, schema.BACKUP_JOBS, f"s3://{report.bucket}/built.csv", session)
     monkeypatch.setattr(write, "MAX_ROWS_IN_MEMORY", len(frame) - 1)
-    monkeypatch.setattr(write, "_csv_lines", lambda *_: pytest.fail("built in memory"))
+    monkeypatch.setattr(csvtext, "lines", lambda *_: pytest.fail("built in memory"))
     write_csv(frame, schema.BACKUP_JOBS, f"s3://{report.bucket}/streamed.csv", session)
     written = objects(session, report.bucket, "")
     assert written["streamed.csv"] == written["built.csv"] == _pandas_csv(frame, schema.BACKUP_JOBS)
