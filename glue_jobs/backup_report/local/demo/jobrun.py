@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import IO, Dict, List, Optional, Sequence
 
 from ... import errors
-from ...job import SLICE_LINE
+from ...runlog import SLICE_LINE
 from ..printer import Printer
 from ..stack import ENTRY_SCRIPT, LocalAws
 
