@@ -2,6 +2,7 @@
 real account, and queries that say what they did."""
 from __future__ import annotations
 
+import datetime as dt
 import os
 import queue
 import re
@@ -118,10 +119,15 @@ def test_queries_exits_non_zero_when_it_finds_none(tmp_path, monkeypatch, capsys
     assert out == "" and err.startswith(f"backup-report: error: No saved queries in {tmp_path}: reinstall")
 
 
+#: The local clock of the local AWS and of the commands that use it (BACKUP_REPORT_NOW): mid-morning.
+LOCAL_NOW = "2026-11-27T10:00:00"
+
+
 def test_local_up_keeps_a_local_aws_that_the_printed_commands_use(tmp_path):
     port = free_port_pair()
+    shell = dict(_clean_env(), BACKUP_REPORT_NOW=LOCAL_NOW)
     proc = subprocess.Popen([sys.executable, "-m", "backup_report.cli", "local", "up", "--demo-org", "--days", "2",
-                             "--port", str(port)], env=_clean_env(), stdout=subprocess.PIPE,
+                             "--port", str(port)], env=shell, stdout=subprocess.PIPE,
                             stderr=subprocess.STDOUT, text=True, cwd=str(tmp_path))
     lines: "queue.Queue[str]" = queue.Queue()
     threading.Thread(target=lambda: [lines.put(line) for line in proc.stdout], daemon=True).start()
@@ -139,10 +145,10 @@ def test_local_up_keeps_a_local_aws_that_the_printed_commands_use(tmp_path):
         assert re.search(r"backfill: 18/18 job slices \+ inventory \(100%\): 18 written, inventory written\n", text)
         assert "run demo-backfill succeeded: 18 job slice(s) written, 0 failed, 0 skipped, inventory written;" in text
         # AWS Backup lists the jobs of today so far, at the local clock, as after a production night
-        assert re.search(r"now, \d{4}-\d\d-\d\d \d\d:\d\d UTC: AWS Backup also lists [\d,]+ job\(s\) of today so far",
-                         text), text
-        shell = [line.strip() for line in seen if line.strip().startswith(("export ", "unset "))]
-        env = _pasted(dict(_clean_env(), AWS_PROFILE="someone-real"), shell)
+        today = re.search(r"now, 2026-11-27 10:00 UTC: AWS Backup also lists (\d+) job\(s\) of today so far", text)
+        assert today and int(today.group(1)) > 0, text
+        pasted = [line.strip() for line in seen if line.strip().startswith(("export ", "unset "))]
+        env = _pasted(dict(shell, AWS_PROFILE="someone-real"), pasted)
         assert env["AWS_ENDPOINT_URL"] == f"http://127.0.0.1:{port}"
         assert env["AWS_ENDPOINT_URL_BACKUP"] == f"http://127.0.0.1:{port + 1}"
         assert env["AWS_REGION"] == env["AWS_DEFAULT_REGION"] == "us-east-1"
@@ -154,6 +160,11 @@ def test_local_up_keeps_a_local_aws_that_the_printed_commands_use(tmp_path):
         accounts = {a["Name"]: a["Id"] for page in listed.get_paginator("list_accounts").paginate()
                     for a in page["Accounts"]}
         assert accounts == dict([("management", MANAGEMENT_ACCOUNT_ID)] + [(n, account_id(n)) for n in ACCOUNT_NAMES])
+        backup = boto3.Session(**_session_args(env)).client("backup", endpoint_url=env["AWS_ENDPOINT_URL_BACKUP"])
+        created = [j["CreationDate"] for page in backup.get_paginator("list_backup_jobs").paginate(
+            ByAccountId="*", ByCreatedAfter=dt.datetime(2026, 11, 27, tzinfo=dt.timezone.utc)) for j in page["BackupJobs"]]
+        assert created and dt.datetime(2026, 11, 27, tzinfo=dt.timezone.utc) <= min(created)
+        assert max(created) <= dt.datetime(2026, 11, 27, 10, tzinfo=dt.timezone.utc)
 
         examples = [line.strip() for line in seen if line.strip().startswith("backup-report ")]
 
