@@ -141,8 +141,9 @@ def main() -> int:
         stale.append(page)
         if args.check:
             name = str(page.relative_to(ROOT))
-            sys.stdout.writelines(difflib.unified_diff(text.splitlines(keepends=True), rendered.splitlines(keepends=True),
-                                                       name, f"{name} (what the CLI prints)"))
+            sys.stdout.writelines(difflib.unified_diff(text.splitlines(keepends=True),
+                                                       rendered.splitlines(keepends=True), name,
+                                                       f"{name} (what the CLI prints)"))
         else:
             page.write_text(rendered, encoding="utf-8")
     if args.check and stale:

@@ -129,9 +129,9 @@ def test_a_run_that_succeeds_ends_with_its_summary_on_stdout(report, emulator, r
     assert result.returncode == 0, result.stderr[-3000:]
     assert result.stderr == ""
     last = normalised(result.stdout, report.bucket).splitlines()[-1]
-    assert last == ("<ts> INFO backup_report: run jr_ok succeeded: 3 job slice(s) written, 0 failed, 0 skipped; jobs "
-                    "written to s3://<bucket>/backup-reports/: backup_jobs 1, copy_jobs 0, restore_jobs 0; pages parsed: 3 fast, "
-                    "0 by botocore; <seconds>s")
+    assert last == ("<ts> INFO backup_report: run jr_ok succeeded: 3 job slice(s) written, 0 failed, 0 skipped; "
+                    "jobs written to s3://<bucket>/backup-reports/: backup_jobs 1, copy_jobs 0, restore_jobs 0; "
+                    "pages parsed: 3 fast, 0 by botocore; <seconds>s")
 
 
 def test_a_run_refused_before_it_starts_still_ends_with_its_summary(run_job, aws_env):
@@ -139,8 +139,8 @@ def test_a_run_refused_before_it_starts_still_ends_with_its_summary(run_job, aws
     assert result.returncode == 2 and result.stdout == ""
     lines = normalised(result.stderr, "b-b-b").splitlines()
     assert lines[0].startswith("backup-report: error: unknown argument --LOOKBAK_DAYS; did you mean --LOOKBACK_DAYS?")
-    assert lines[1:] == ["<ts> ERROR backup_report: run jr_typo failed (exit status 2): 0 job slice(s) written, 0 failed, "
-                         "0 skipped; jobs written: backup_jobs 0, copy_jobs 0, restore_jobs 0; <seconds>s"]
+    assert lines[1:] == ["<ts> ERROR backup_report: run jr_typo failed (exit status 2): 0 job slice(s) written, "
+                         "0 failed, 0 skipped; jobs written: backup_jobs 0, copy_jobs 0, restore_jobs 0; <seconds>s"]
 
 
 def test_no_region_names_the_setting_boto3_reads(report, run_job):

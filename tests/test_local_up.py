@@ -161,10 +161,10 @@ def test_local_up_keeps_a_local_aws_that_the_printed_commands_use(tmp_path):
                     for a in page["Accounts"]}
         assert accounts == dict([("management", MANAGEMENT_ACCOUNT_ID)] + [(n, account_id(n)) for n in ACCOUNT_NAMES])
         backup = boto3.Session(**_session_args(env)).client("backup", endpoint_url=env["AWS_ENDPOINT_URL_BACKUP"])
+        midnight = dt.datetime(2026, 11, 27, tzinfo=dt.timezone.utc)
         created = [j["CreationDate"] for page in backup.get_paginator("list_backup_jobs").paginate(
-            ByAccountId="*", ByCreatedAfter=dt.datetime(2026, 11, 27, tzinfo=dt.timezone.utc)) for j in page["BackupJobs"]]
-        assert created and dt.datetime(2026, 11, 27, tzinfo=dt.timezone.utc) <= min(created)
-        assert max(created) <= dt.datetime(2026, 11, 27, 10, tzinfo=dt.timezone.utc)
+            ByAccountId="*", ByCreatedAfter=midnight) for j in page["BackupJobs"]]
+        assert created and midnight <= min(created) and max(created) <= midnight + dt.timedelta(hours=10)
 
         examples = [line.strip() for line in seen if line.strip().startswith("backup-report ")]
 
@@ -190,9 +190,9 @@ def test_local_up_keeps_a_local_aws_that_the_printed_commands_use(tmp_path):
         listed.disable_aws_service_access(ServicePrincipal="backup.amazonaws.com")
         result = run(doctor)
         assert result.returncode == 1
-        assert ("✗ AWS Backup trusted access in Organizations: backup.amazonaws.com is not a trusted service — in "
-                "the management account: Organizations console → Services → AWS Backup → Enable trusted access, or "
-                "aws organizations enable-aws-service-access --service-principal backup.amazonaws.com"
+        assert ("✗ AWS Backup trusted access in Organizations: backup.amazonaws.com is not a trusted service — "
+                "in the management account: Organizations console → Services → AWS Backup → Enable trusted access, "
+                "or aws organizations enable-aws-service-access --service-principal backup.amazonaws.com"
                 ) in result.stdout.splitlines()
 
         proc.send_signal(signal.SIGINT)

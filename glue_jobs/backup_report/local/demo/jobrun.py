@@ -70,8 +70,9 @@ def run_job_with_progress(aws: LocalAws, args: Sequence[str], now: dt.datetime, 
     def draw(last: bool = False) -> None:
         done = run.written + run.failed + run.skipped
         pct = min(100, done * 100 // max(slices, 1))
-        counts = f"{run.written} written" + (f", {run.failed} failed" if run.failed else "") + \
-            (f", {run.skipped} skipped" if run.skipped else "") + (f", inventory {run.inventory}" if run.inventory else "")
+        counts = ", ".join([f"{run.written} written"]
+                           + [f"{n} {what}" for n, what in ((run.failed, "failed"), (run.skipped, "skipped")) if n]
+                           + [f"inventory {run.inventory}"] * bool(run.inventory))
         complete = done == slices and (run.inventory or not snapshot)
         if say.tty:
             bar = "#" * (pct // 4) + "-" * (25 - pct // 4)
