@@ -6,6 +6,8 @@ from __future__ import annotations
 import datetime as dt
 import io
 
+import pytest
+
 from backup_report.local.announcements import EventCapture
 from backup_report.local.demo.jobrun import run_job_with_progress
 from backup_report.local.printer import Printer
@@ -16,6 +18,7 @@ NOW = "2026-11-26T23:59:00"
 REGIONS = ("us-east-1", "eu-west-1")
 
 
+@pytest.mark.slow  # runs the entry script as a subprocess
 def test_the_progress_bar_the_summary_and_the_event_count_the_same_slices(_stack, report, emulator):
     for region in REGIONS:
         emulator.load_jobs("backup", region, [
