@@ -6,7 +6,7 @@ import datetime as dt
 import json
 import random
 
-from backup_report import events
+from backup_report import events, runlog
 from backup_report.slices import SliceResult
 
 from .builders import SAMPLE_ITEMS, UTC, item, settings
@@ -29,8 +29,9 @@ GOLDEN_DETAIL = (
 #: The Detail of ``Backup Report Run Finished`` for ``FINISHED_RESULTS``, byte for byte.
 GOLDEN_FINISHED = (
     '{"run_id":"jr_0123abcd","report_date":"2026-11-26","days":["2026-11-24","2026-11-25","2026-11-26"],'
-    '"regions":["eu-west-1","us-east-1"],"succeeded":false,"failed_slices":[{"job_type":"copy",'
-    '"region":"eu-west-1","report_date":"2026-11-25","error":"AccessDeniedException: no"}],'
+    '"regions":["eu-west-1","us-east-1"],"succeeded":false,'
+    '"slices":{"window":2,"settling":0,"reconciling":0,"inventory":0},"failed_slices":[{"job_type":"copy",'
+    '"region":"eu-west-1","report_date":"2026-11-25","error":"AccessDeniedException: no","reason":"window"}],'
     '"counts":{"backup_jobs":{"COMPLETED":2,"FAILED":4},"copy_jobs":{}},"attention":5,'
     '"location":"s3://acme-backup-reports/backup-reports/"}')
 FINISHED_RESULTS = [
@@ -53,6 +54,22 @@ def test_the_run_finished_event_is_these_bytes():
                      "Detail": GOLDEN_FINISHED, "EventBusName": "default"}
     assert json.loads(GOLDEN_FINISHED) == events.run_finished_detail(
         settings(), ["eu-west-1", "us-east-1"], FINISHED_RESULTS, 5)
+
+
+def test_the_run_finished_event_counts_the_inventory_apart_from_the_job_slices_as_the_summary_does():
+    day = dt.date(2026, 11, 26)
+    results = FINISHED_RESULTS + [SliceResult.skip(FINISHED_RESULTS[2], day),
+                                  SliceResult("inventory", "us-east-1", day, counts={"RESOURCES": 7})]
+    detail = events.run_finished_detail(settings(), ["eu-west-1", "us-east-1"], results, 0)
+    assert detail["slices"] == {"window": 2, "settling": 0, "reconciling": 0, "inventory": 1}
+    assert [(s["job_type"], s["reason"]) for s in detail["failed_slices"]] == [("copy", "window"), ("copy", "window")]
+    line = runlog.summary("jr_0123abcd", results, 1.0, 1)
+    assert "2 job slice(s) written, 1 failed, 1 skipped, inventory written;" in line
+    failed_inventory = SliceResult("inventory", "us-east-1", day, cause="AccessDeniedException: no")
+    detail = events.run_finished_detail(settings(), ["us-east-1"], FINISHED_RESULTS[:2] + [failed_inventory], 0)
+    assert detail["slices"] == {"window": 2, "settling": 0, "reconciling": 0, "inventory": 0}
+    assert detail["failed_slices"] == [{"job_type": "inventory", "region": "us-east-1", "report_date": "2026-11-26",
+                                        "error": "AccessDeniedException: no", "reason": "window"}]
 
 
 def test_no_items_no_attention_event():

@@ -59,9 +59,9 @@ def test_a_run_with_a_denied_region_exits_1_and_its_last_line_is_the_summary(sma
     out, err = capsys.readouterr()
     assert status == 1, err[-3000:]
     error_line, summary = err.splitlines()[-2:]
-    assert error_line.startswith("backup-report: error: 6 of 12 slice(s) could not be fetched")
+    assert error_line.startswith("backup-report: error: 6 of 12 job slice(s) could not be fetched")
     assert re.sub(r"; \d+\.\ds$", "", summary).endswith(
-        "ERROR backup_report: run jr_denied failed (exit status 1): 6 slice(s) written, 3 failed, 3 skipped; "
+        "ERROR backup_report: run jr_denied failed (exit status 1): 6 job slice(s) written, 3 failed, 3 skipped; "
         f"jobs written to s3://{small_org.bucket}/{small_org.prefix}/: backup_jobs 2, copy_jobs 0, restore_jobs 0; "
         "pages parsed: 6 fast, 0 by botocore")  # the denied calls' answers are errors, not pages
     assert "INFO backup_report: backup jobs us-east-1 2026-11-26: 1 jobs written" in out

@@ -41,14 +41,14 @@ GOLDEN_STDERR = f"""\
 <ts> ERROR backup_report: copy jobs eu-west-1 2026-11-26: skipped after the failure of 2026-11-25 (earlier rows kept): {DENIED.format(op="ListCopyJobs")}
 <ts> ERROR backup_report: restore jobs eu-west-1 2026-11-25: failed: {DENIED.format(op="ListRestoreJobs")} (earlier rows kept)
 <ts> ERROR backup_report: restore jobs eu-west-1 2026-11-26: skipped after the failure of 2026-11-25 (earlier rows kept): {DENIED.format(op="ListRestoreJobs")}
-backup-report: error: 6 of 12 slice(s) could not be fetched; their earlier rows were kept and report_runs records the failure: \
+backup-report: error: 6 of 12 job slice(s) could not be fetched; their earlier rows were kept and report_runs records the failure: \
 region eu-west-1, backup jobs, 2 day(s) 2026-11-25..2026-11-26, 1 of them skipped after the first failure: \
 {DENIED.format(op="ListBackupJobs")}; \
 region eu-west-1, copy jobs, 2 day(s) 2026-11-25..2026-11-26, 1 of them skipped after the first failure: \
 {DENIED.format(op="ListCopyJobs")}; \
 region eu-west-1, restore jobs, 2 day(s) 2026-11-25..2026-11-26, 1 of them skipped after the first failure: \
 {DENIED.format(op="ListRestoreJobs")}
-<ts> ERROR backup_report: run jr_golden failed (exit status 1): 6 slice(s) written, 3 failed, 3 skipped; jobs written to s3://<bucket>/backup-reports/: backup_jobs 3, copy_jobs 1, restore_jobs 0; pages parsed: 6 fast, 0 by botocore; <seconds>s
+<ts> ERROR backup_report: run jr_golden failed (exit status 1): 6 job slice(s) written, 3 failed, 3 skipped; jobs written to s3://<bucket>/backup-reports/: backup_jobs 3, copy_jobs 1, restore_jobs 0; pages parsed: 6 fast, 0 by botocore; <seconds>s
 """
 
 _TIMESTAMP = re.compile(r"^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d,\d{3} ", re.MULTILINE)
@@ -129,8 +129,8 @@ def test_a_run_that_succeeds_ends_with_its_summary_on_stdout(report, emulator, r
     assert result.returncode == 0, result.stderr[-3000:]
     assert result.stderr == ""
     last = normalised(result.stdout, report.bucket).splitlines()[-1]
-    assert last == ("<ts> INFO backup_report: run jr_ok succeeded: 3 slice(s) written, 0 failed, 0 skipped; jobs "
-                    "written to s3://<bucket>/backup-reports/: backup_jobs 1, copy_jobs 0, restore_jobs 0; "
+    assert last == ("<ts> INFO backup_report: run jr_ok succeeded: 3 job slice(s) written, 0 failed, 0 skipped; "
+                    "jobs written to s3://<bucket>/backup-reports/: backup_jobs 1, copy_jobs 0, restore_jobs 0; "
                     "pages parsed: 3 fast, 0 by botocore; <seconds>s")
 
 
@@ -139,8 +139,8 @@ def test_a_run_refused_before_it_starts_still_ends_with_its_summary(run_job, aws
     assert result.returncode == 2 and result.stdout == ""
     lines = normalised(result.stderr, "b-b-b").splitlines()
     assert lines[0].startswith("backup-report: error: unknown argument --LOOKBAK_DAYS; did you mean --LOOKBACK_DAYS?")
-    assert lines[1:] == ["<ts> ERROR backup_report: run jr_typo failed (exit status 2): 0 slice(s) written, 0 failed, "
-                         "0 skipped; jobs written: backup_jobs 0, copy_jobs 0, restore_jobs 0; <seconds>s"]
+    assert lines[1:] == ["<ts> ERROR backup_report: run jr_typo failed (exit status 2): 0 job slice(s) written, "
+                         "0 failed, 0 skipped; jobs written: backup_jobs 0, copy_jobs 0, restore_jobs 0; <seconds>s"]
 
 
 def test_no_region_names_the_setting_boto3_reads(report, run_job):

@@ -5,7 +5,17 @@ import datetime as dt
 import logging
 
 from backup_report import runlog
-from backup_report.runlog import SLICE_FAILED, SLICE_LINE, SLICE_SKIPPED, SLICE_WRITTEN, failure_message, summary
+from backup_report.runlog import (
+    INVENTORY_FAILED,
+    INVENTORY_LINE,
+    INVENTORY_WRITTEN,
+    SLICE_FAILED,
+    SLICE_LINE,
+    SLICE_SKIPPED,
+    SLICE_WRITTEN,
+    failure_message,
+    summary,
+)
 from backup_report.slices import SliceResult
 
 DAY = dt.date(2026, 11, 26)
@@ -24,24 +34,45 @@ def results():
 
 def test_the_summary_counts_slices_by_outcome_and_jobs_by_table():
     assert summary("jr_1", results(), 12.345, 1, "s3://b/p/") == (
-        "run jr_1 failed (exit status 1): 10 slice(s) written, 1 failed, 1 skipped; jobs written to s3://b/p/: "
+        "run jr_1 failed (exit status 1): 10 job slice(s) written, 1 failed, 1 skipped; jobs written to s3://b/p/: "
         "backup_jobs 12, copy_jobs 2, restore_jobs 4; 12.3s")
     assert summary("", [], 0.04, 0) == (
-        "run - succeeded: 0 slice(s) written, 0 failed, 0 skipped; jobs written: backup_jobs 0, copy_jobs 0, "
+        "run - succeeded: 0 job slice(s) written, 0 failed, 0 skipped; jobs written: backup_jobs 0, copy_jobs 0, "
         "restore_jobs 0; 0.0s")
 
 
 def test_the_summary_tells_how_many_pages_took_the_fast_path_when_counted():
     line = summary("jr_1", results()[:1], 3.0, 0, "s3://b/p/", pages=(120, 3))
-    assert line == ("run jr_1 succeeded: 1 slice(s) written, 0 failed, 0 skipped; jobs written to s3://b/p/: "
+    assert line == ("run jr_1 succeeded: 1 job slice(s) written, 0 failed, 0 skipped; jobs written to s3://b/p/: "
                     "backup_jobs 3, copy_jobs 0, restore_jobs 0; pages parsed: 120 fast, 3 by botocore; 3.0s")
 
 
 def test_the_failure_message_names_each_lane_with_its_days_and_first_cause():
     assert failure_message(results()) == (
-        "2 of 12 slice(s) could not be fetched; their earlier rows were kept and report_runs records the failure: "
+        "2 of 12 job slice(s) could not be fetched; their earlier rows were kept and report_runs records the failure: "
         f"region eu-west-1, copy jobs, 2 day(s) 2026-11-25..2026-11-26, 1 of them skipped after the first failure: "
         f"{DENIED}")
+
+
+INVENTORY_DENIED = "AWS Config aggregator org: AccessDeniedException: denied (earlier snapshots kept)"
+
+
+def test_the_inventory_is_counted_apart_from_the_job_slices():
+    """The job slices add up to what the slice lines (the demo's progress bar) counted; the
+    AWS Config snapshot is named on its own, written or failed."""
+    written = results() + [SliceResult("inventory", "us-east-1", DAY, counts={"RESOURCES": 355})]
+    assert summary("jr_1", written, 1.0, 1).startswith(
+        "run jr_1 failed (exit status 1): 10 job slice(s) written, 1 failed, 1 skipped, inventory written; jobs "
+        "written: backup_jobs 12, copy_jobs 2, restore_jobs 4;")
+    assert failure_message(written).startswith("2 of 12 job slice(s) could not be fetched;")
+    failed = [r for r in results() if r.written] + [SliceResult("inventory", "us-east-1", DAY, cause=INVENTORY_DENIED)]
+    assert summary("jr_2", failed, 1.0, 1).startswith(
+        "run jr_2 failed (exit status 1): 10 job slice(s) written, 0 failed, 0 skipped, inventory failed;")
+    assert failure_message(failed) == (
+        f"the AWS Config inventory of {DAY} could not be written; report_runs records the failure: {INVENTORY_DENIED}")
+    assert failure_message(results() + failed[-1:]) == (
+        failure_message(results()) + f"; and the AWS Config inventory of {DAY} could not be written; report_runs "
+        f"records the failure: {INVENTORY_DENIED}")
 
 
 def test_every_slice_line_is_one_the_demo_reads():
@@ -59,6 +90,16 @@ def test_every_slice_line_is_one_the_demo_reads():
                                 ("ERROR", "copy", "us-east-1", "2026-11-26", "failed"),
                                 ("ERROR", "restore", "ap-south-2", "2026-11-26", "skipped")]
     assert SLICE_LINE.search(line(logging.INFO, "report_runs: %d slice row(s) written", 3)) is None
+
+    def inventory_line(level, message, *args):
+        return formatter.format(logging.LogRecord("backup_report.inventory", level, __file__, 1, message, args, None))
+
+    snapshots = [inventory_line(logging.INFO, INVENTORY_WRITTEN, DAY, 355, "org", "s3://b/p/resources/"),
+                 inventory_line(logging.ERROR, INVENTORY_FAILED, DAY, INVENTORY_DENIED)]
+    assert [(m.group("level"), m.group("day"), m.group("outcome")) for m in map(INVENTORY_LINE.search, snapshots)] == [
+        ("INFO", "2026-11-26", "355 resource(s)"), ("ERROR", "2026-11-26", "failed")]
+    assert not any(SLICE_LINE.search(text) for text in snapshots)
+    assert not any(INVENTORY_LINE.search(text) for text in lines)
 
 
 def test_info_goes_to_stdout_and_warnings_to_stderr_once_however_often_logging_is_set_up(capsys):

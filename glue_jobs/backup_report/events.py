@@ -11,12 +11,16 @@ from typing import Dict, List, Mapping, Optional, Sequence, Tuple
 from . import jsoncodec
 from .arguments import Settings
 from .attention import Item
+from .runlog import INVENTORY
 from .schema import JOB_TABLES_BY_TYPE
 from .slices import SliceResult
 
 SOURCE = "backup-report"
 ATTENTION = "Backup Jobs Need Attention"
 RUN_FINISHED = "Backup Report Run Finished"
+#: Why a run wrote a slice (``slices``, and each failed slice's ``reason``): the slices of its
+#: window, the settling and reconciling slices of earlier days (none yet: 0), its inventory.
+WINDOW, SETTLING, RECONCILING = "window", "settling", "reconciling"
 #: PutEvents takes at most 10 entries a call, and their sizes together must stay under 256 KB.
 MAX_ENTRIES_PER_CALL = 10
 MAX_REQUEST_BYTES = 256 * 1024
@@ -129,18 +133,24 @@ def _table_name(job_type: str) -> str:
 
 def run_finished_detail(settings: Settings, regions: Sequence[str], results: Sequence[SliceResult],
                         announced: int) -> Dict:
-    """The detail of the ``Backup Report Run Finished`` event."""
+    """The detail of the ``Backup Report Run Finished`` event: ``slices`` counts the slices
+    written by why the run wrote them (its window's job slices, its inventory; settling and
+    reconciling slices are 0 until the job writes them); each failed slice has its ``reason``
+    (``window``, the inventory's row too)."""
     counts: Dict[str, Dict[str, int]] = {}
     for result in results:
         per_status = counts.setdefault(_table_name(result.job_type), {})
         for status, n in result.counts.items():
             per_status[status] = per_status.get(status, 0) + n
-    failed = [{"job_type": r.job_type, "region": r.region, "report_date": r.day.isoformat(), "error": r.error}
-              for r in results if not r.succeeded]
+    failed = [{"job_type": r.job_type, "region": r.region, "report_date": r.day.isoformat(), "error": r.error,
+               "reason": WINDOW} for r in results if not r.succeeded]
+    written = [r for r in results if r.written]
+    slices = {WINDOW: sum(r.job_type != INVENTORY for r in written), SETTLING: 0, RECONCILING: 0,
+              INVENTORY: sum(r.job_type == INVENTORY for r in written)}
     return {
         "run_id": settings.run_id, "report_date": settings.report_date.isoformat(),
         "days": [d.isoformat() for d in settings.days], "regions": list(regions),
-        "succeeded": not failed, "failed_slices": failed,
+        "succeeded": not failed, "slices": slices, "failed_slices": failed,
         "counts": {table: dict(sorted(c.items())) for table, c in sorted(counts.items())},
         "attention": announced, "location": f"s3://{settings.bucket}/{settings.prefix}/",
     }

@@ -23,6 +23,7 @@ from .aws import AWS_ERRORS
 from .errors import BackupReportError, BucketError, InventoryError
 from .layout import day_path, list_objects, run_token
 from .resource_types import CONFIG_TYPES, backup_arn, backup_type
+from .runlog import INVENTORY_FAILED, INVENTORY_WRITTEN
 from .schema import RESOURCES
 from .shape import typed_frame
 from .slices import SliceResult
@@ -31,7 +32,7 @@ from .write import delete_objects, write_csv
 log = logging.getLogger(__name__)
 
 #: ``job_type`` of the inventory's row in ``report_runs``.
-JOB_TYPE = "inventory"
+JOB_TYPE = RESOURCES.job_type
 #: The properties the inventory selects (AWS Config advanced query names).
 QUERY_FIELDS = ("resourceId", "resourceName", "resourceType", "arn", "accountId", "awsRegion", "tags",
                 "configuration.engine")
@@ -161,7 +162,7 @@ def snapshot(session: boto3.Session, management: boto3.Session, settings: Settin
             delete_objects(session, written)
         except BucketError as cleanup:
             log.warning("could not remove a partial snapshot: %s", cleanup)
-        log.error("inventory %s: %s", day, result.error,
+        log.error(INVENTORY_FAILED, day, result.error,
                   exc_info=not isinstance(error, (*AWS_ERRORS, BackupReportError)))
         return result
     try:
@@ -169,9 +170,9 @@ def snapshot(session: boto3.Session, management: boto3.Session, settings: Settin
     except BucketError as error:  # the new snapshot is complete and visible: keep it
         result.cause = (f"AWS Config aggregator {aggregator}: {error} (the new snapshot is written; "
                         "older objects may remain until the next run)")
-        log.error("inventory %s: %s", day, result.error)
+        log.error(INVENTORY_FAILED, day, result.error)
         return result
     result.counts = {"RESOURCES": count}
-    log.info("inventory %s: %d resource(s) of aggregator %s written to %s", day, count, aggregator, folder)
+    log.info(INVENTORY_WRITTEN, day, count, aggregator, folder)
     return result
 

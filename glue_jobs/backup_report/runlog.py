@@ -6,7 +6,7 @@ import re
 import sys
 from typing import TYPE_CHECKING, Optional, Sequence, Tuple
 
-from .schema import JOB_TABLES
+from .schema import JOB_TABLES, RESOURCES
 
 if TYPE_CHECKING:  # slices logs with this module's formats
     from .slices import SliceResult
@@ -24,6 +24,14 @@ SLICE_SKIPPED = "%s jobs %s %s: skipped after the failure of %s (earlier rows ke
 SLICE_LINE = re.compile(r" (?P<level>INFO|ERROR) backup_report: (?P<job_type>backup|copy|restore) jobs "
                         r"(?P<region>\S+) (?P<day>\d{4}-\d{2}-\d{2}): "
                         r"(?P<outcome>\d+ jobs written|failed|skipped)")
+#: ``report_runs.job_type`` of the AWS Config snapshot: a slice of the run besides its job slices,
+#: counted apart wherever the job slices are counted (the summary, the error, the event).
+INVENTORY = RESOURCES.job_type
+INVENTORY_WRITTEN = "inventory %s: %d resource(s) of aggregator %s written to %s"
+INVENTORY_FAILED = "inventory %s: failed: %s"
+#: What the snapshot's log line looks like (the demo's progress bar reads it too).
+INVENTORY_LINE = re.compile(r" (?P<level>INFO|ERROR) backup_report[.\w]*: inventory (?P<day>\d{4}-\d{2}-\d{2}): "
+                            r"(?P<outcome>\d+ resource\(s\)|failed)")
 
 
 class _ByLevel(logging.Handler):
@@ -53,26 +61,32 @@ def configure_logging() -> None:
 
 def summary(run_id: str, results: Sequence[SliceResult], seconds: float, exit_status: int,
             target: str = "", pages: Optional[Tuple[int, int]] = None) -> str:
-    """The run's last line: its outcome, the slices written, failed and skipped, the jobs
-    written per table, the pages parsed on the fast path and by botocore (``pages``, when
-    counted), and how long it took."""
-    written = sum(1 for r in results if r.written)
-    failed = sum(1 for r in results if r.failed)
-    skipped = sum(1 for r in results if r.skipped)
-    per_table = ", ".join(f"{t.name} {sum(sum(r.counts.values()) for r in results if r.job_type == t.job_type)}"
+    """The run's last line: its outcome, the job slices written, failed and skipped (as the
+    slice lines count them), the inventory's outcome when the run took one, the jobs written
+    per table, the pages parsed on the fast path and by botocore (``pages``, when counted), and
+    how long it took."""
+    slices = [r for r in results if r.job_type != INVENTORY]
+    written = sum(1 for r in slices if r.written)
+    failed = sum(1 for r in slices if r.failed)
+    skipped = sum(1 for r in slices if r.skipped)
+    snapshots = "".join(f", inventory {'written' if r.written else 'failed'}"
+                        for r in results if r.job_type == INVENTORY)
+    per_table = ", ".join(f"{t.name} {sum(sum(r.counts.values()) for r in slices if r.job_type == t.job_type)}"
                           for t in JOB_TABLES)
     outcome = "succeeded" if exit_status == 0 else f"failed (exit status {exit_status})"
     where = f" to {target}" if target else ""
     parsed = f"; pages parsed: {pages[0]} fast, {pages[1]} by botocore" if pages is not None else ""
-    return (f"run {run_id or '-'} {outcome}: {written} slice(s) written, {failed} failed, {skipped} skipped; "
-            f"jobs written{where}: {per_table}{parsed}; {seconds:.1f}s")
+    return (f"run {run_id or '-'} {outcome}: {written} job slice(s) written, {failed} failed, {skipped} skipped"
+            f"{snapshots}; jobs written{where}: {per_table}{parsed}; {seconds:.1f}s")
 
 
 def failure_message(results: Sequence[SliceResult]) -> str:
-    """One line (CloudWatch shows each line as its own event): the slices not fetched, per
-    region and job type with their days and first cause."""
+    """One line (CloudWatch shows each line as its own event): the job slices not fetched, per
+    region and job type with their days and first cause, out of the run's job slices; then a
+    failed inventory, apart."""
+    slices = [r for r in results if r.job_type != INVENTORY]
     groups: dict = {}
-    for r in results:
+    for r in slices:
         if not r.written:
             group = groups.setdefault((r.region, r.job_type), {"days": [], "skipped": 0, "cause": ""})
             group["days"].append(r.day)
@@ -84,6 +98,11 @@ def failure_message(results: Sequence[SliceResult]) -> str:
         span = f"{min(days)}..{max(days)}" if len(days) > 1 else str(days[0])
         skipped = f", {g['skipped']} of them skipped after the first failure" if g["skipped"] else ""
         parts.append(f"region {region}, {job_type} jobs, {len(days)} day(s) {span}{skipped}: {g['cause']}")
-    not_fetched = sum(len(g["days"]) for g in groups.values())
-    return (f"{not_fetched} of {len(results)} slice(s) could not be fetched; their earlier rows were kept and "
-            "report_runs records the failure: " + "; ".join(parts))
+    messages = []
+    if parts:
+        not_fetched = sum(len(g["days"]) for g in groups.values())
+        messages.append(f"{not_fetched} of {len(slices)} job slice(s) could not be fetched; their earlier rows were "
+                        "kept and report_runs records the failure: " + "; ".join(parts))
+    messages += [f"the AWS Config inventory of {r.day} could not be written; report_runs records the failure: "
+                 f"{r.cause}" for r in results if r.job_type == INVENTORY and not r.written]
+    return "; and ".join(messages)

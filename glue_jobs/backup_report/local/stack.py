@@ -22,6 +22,7 @@ from typing import Dict, List, Mapping, Optional, Sequence, Tuple
 
 import boto3
 
+from ..doctor_checks import BACKUP_PRINCIPAL
 from ..resources import entry_script
 from .emulator import EmulatorClient
 
@@ -212,13 +213,16 @@ class LocalAws:
                              region_name=self.region)
 
     def create_organization(self, names: Sequence[str]) -> List[Tuple[str, str]]:
-        """An organisation whose management account is moto's default, plus member accounts.
+        """An organisation prepared as docs/deployment.md prepares one: its management account is
+        moto's default, with AWS Backup's trusted access enabled (cross-account monitoring is the
+        emulator's default), plus member accounts (each with the id of its name, ``moto_server``).
 
         Returns (account id, name) of every account, the management account first.
         """
         org = self.session().client("organizations", endpoint_url=self.moto_url)
         with contextlib.suppress(org.exceptions.AlreadyInOrganizationException):
             org.create_organization(FeatureSet="ALL")
+        org.enable_aws_service_access(ServicePrincipal=BACKUP_PRINCIPAL)
         existing = {a["Name"]: a["Id"] for p in org.get_paginator("list_accounts").paginate()
                     for a in p["Accounts"]}
         for name in names:

@@ -1,9 +1,12 @@
 """``backup-report local up``: a local AWS you can keep (moto's server + the AWS Backup emulator).
 
 It runs in the foreground until Ctrl-C (or SIGTERM), on fixed loopback ports, with the report
-bucket and Glue database of the demo, and optionally the demo organisation with a backfill.
-It prints the ``export`` lines that ``backup-report query --local``, ``run`` and ``doctor``
-need in another shell. Nothing here talks to a real AWS endpoint.
+bucket and Glue database of the demo, and optionally the demo organisation (``demo.org``)
+backfilled last night, AWS Backup then listing its jobs up to the local clock (now, or
+``BACKUP_REPORT_NOW``), as a production account does the morning after the nightly run. Its
+organisation is prepared as docs/deployment.md prepares one, so ``doctor`` passes. It prints
+the ``export`` lines that ``backup-report query --local``, ``run`` and ``doctor`` need in
+another shell. Nothing here talks to a real AWS endpoint.
 """
 from __future__ import annotations
 
@@ -14,7 +17,8 @@ import sys
 import time
 from typing import IO, List, Optional
 
-from .demo.org import BUCKET, DATABASE, REGIONS, load_demo_org
+from ..arguments import utc_now
+from .demo.org import AGGREGATOR, BUCKET, DATABASE, REGIONS, advance, load_demo_org
 from .errors import DemoError
 from .printer import Printer
 from .stack import ROLE_ARN, LocalAws, force_local_env
@@ -40,20 +44,23 @@ def export_lines(aws: LocalAws, database: str = DATABASE) -> List[str]:
     return lines
 
 
-def example_commands() -> List[str]:
-    """What to run against the local AWS, once the export lines are pasted."""
+def example_commands(demo_org: bool = True) -> List[str]:
+    """What to run against the local AWS, once the export lines are pasted: the run as the
+    nightly trigger runs it (with the demo organisation's aggregator), and doctor."""
     target = f"--REPORT_BUCKET {BUCKET} --MANAGEMENT_ROLE_ARN {ROLE_ARN} --GLUE_DATABASE {DATABASE}"
+    inventory = f" --CONFIG_AGGREGATOR {AGGREGATOR}" if demo_org else ""
     return ["backup-report queries",
             "backup-report query failed_backup_jobs --local",
             "backup-report query report_completeness --local --param days=7",
-            f"backup-report run {target} --REGIONS {','.join(REGIONS)} --LOOKBACK_DAYS 3",
+            f"backup-report run {target} --REGIONS {','.join(REGIONS)}{inventory} --LOOKBACK_DAYS 3",
             f"backup-report doctor {target} --REGIONS {','.join(REGIONS)}"]
 
 
-def local_up(port: int = 4580, demo_org: bool = False, days: int = 30, today: Optional[dt.date] = None,
+def local_up(port: int = 4580, demo_org: bool = False, days: int = 30, now: Optional[dt.datetime] = None,
              out: IO[str] = sys.stdout, until=None) -> int:
     """Start the local AWS on ``port`` (moto) and ``port + 1`` (the emulator), load what was
-    asked, print the export lines, and serve until interrupted (or ``until()`` is true)."""
+    asked, print the export lines, and serve until interrupted (or ``until()`` is true).
+    ``now``: the local clock (default: the job's, ``BACKUP_REPORT_NOW`` or now)."""
     if not 1 <= days <= 30:
         raise DemoError(f"--days {days}: must be 1..30 (AWS Backup keeps about 30 days of jobs)")
     busy = [p for p in (port, port + 1) if not _port_is_free(p)]
@@ -62,7 +69,7 @@ def local_up(port: int = 4580, demo_org: bool = False, days: int = 30, today: Op
                         "up`?): stop it, or pass --port with a free port")
     say = Printer(out)
     force_local_env()
-    today = today or dt.datetime.now(dt.timezone.utc).date()
+    now = now or utc_now()
     aws = LocalAws(moto_port=port, backup_port=port + 1)
 
     def stop_on_term(_signum, _frame):
@@ -76,11 +83,15 @@ def local_up(port: int = 4580, demo_org: bool = False, days: int = 30, today: Op
         except (RuntimeError, OSError) as error:
             raise DemoError(f"Cannot start the local AWS: {error}") from error
         if demo_org:
-            _accounts, _seeded, backfill, _incident = load_demo_org(aws, today, days, say)
+            accounts, _seeded, backfill, incident = load_demo_org(aws, now.date(), days, say)
             if backfill.exit_status != 0:
                 raise DemoError(f"The backfill failed (exit status {backfill.exit_status}): "
                                 f"{backfill.error or backfill.stderr.strip()[-2000:]}")
             say(f"      {backfill.summary}")
+            today = advance(aws, accounts, incident, now)
+            say(f"now, {now:%Y-%m-%d %H:%M} UTC: AWS Backup also lists {today:,} job(s) of today so far, which "
+                "the next run reports (`backup-report run`, below); until then the queries' last days end "
+                f"yesterday, {now.date() - dt.timedelta(days=1)}")
         else:
             aws.create_organization([])
             aws.create_report_target(BUCKET, DATABASE)
@@ -93,7 +104,7 @@ def local_up(port: int = 4580, demo_org: bool = False, days: int = 30, today: Op
             say(f"  {line}")
         say()
         say("then, for example:")
-        for line in example_commands():
+        for line in example_commands(demo_org):
             say(f"  {line}")
         say()
         say("Ctrl-C stops the local AWS (its data lives in memory and goes with it).")

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any, Dict, List, Mapping, Optional, Tuple
 
 import boto3
 
+from ...arguments import utc_now
 from ...errors import QueryError
 from ...output import human_bytes
 from ...queries import render_sql
@@ -103,15 +104,16 @@ def _partition_value(text: str, type_name: str) -> Any:
 class LocalAthena:
     """Run Athena (Trino) SQL over a Glue database's tables, locally, with partition pruning.
 
-    ``today`` pins ``current_date`` (default: today, UTC); ``now`` pins ``current_timestamp``
-    (default: now when ``today`` is today, else the last millisecond of ``today``).
+    ``today`` pins ``current_date`` (default: today, UTC, on the job's clock: ``BACKUP_REPORT_NOW``
+    pins it too); ``now`` pins ``current_timestamp`` (default: now when ``today`` is today, else
+    the last millisecond of ``today``).
     """
 
     def __init__(self, database: str, boto3_session: Optional[boto3.Session] = None,
                  today: Optional[dt.date] = None, now: Optional[dt.datetime] = None):
         self.database = database
         self.session = boto3_session or boto3.Session()
-        real_now = dt.datetime.now(dt.timezone.utc).replace(tzinfo=None)
+        real_now = utc_now().astimezone(dt.timezone.utc).replace(tzinfo=None)
         self.today = today or real_now.date()
         if now is None:
             now = real_now if self.today == real_now.date() else \

@@ -1,6 +1,8 @@
 """The demo organisation: its accounts, regions, report target and month of AWS Backup history, backfilled.
 
-Shared by the demo and ``backup-report local up --demo-org``.
+Shared by the demo, ``backup-report local up --demo-org`` and the docs' samples
+(scripts/render_samples.py): the same names, account ids (``synthetic.account_id``), seed and
+volume give the same jobs and resources for the same clock.
 """
 from __future__ import annotations
 
@@ -26,6 +28,9 @@ DATABASE = "backup_report_demo"
 DENIED = ("ap-southeast-2", "ListCopyJobs")
 #: The organisation's AWS Config aggregator (served by the emulator): the coverage queries' inventory.
 AGGREGATOR = "org-aggregator"
+#: The story's seed, and its jobs per day and region of each type.
+SEED = 7
+VOLUME = {"backup_jobs_per_day": 60, "copy_jobs_per_day": 24, "restore_jobs_per_day": 20}
 
 
 def clock(day: dt.date) -> dt.datetime:
@@ -34,10 +39,10 @@ def clock(day: dt.date) -> dt.datetime:
 
 
 def story_spec(accounts: List[Tuple[str, str]], first: dt.date, days: int, now: dt.datetime,
-               incident: Optional[Tuple[str, dt.date, int]], **volume: int) -> synthetic.OrgSpec:
+               incident: Optional[Tuple[str, dt.date, int]]) -> synthetic.OrgSpec:
     """The demo organisation's jobs of ``days`` days from ``first``, as listed at ``now``."""
-    return synthetic.OrgSpec(accounts=accounts, regions=list(REGIONS), first_day=first, days=days, seed=7,
-                             story=True, incident=incident, now=now, **volume)
+    return synthetic.OrgSpec(accounts=accounts, regions=list(REGIONS), first_day=first, days=days, seed=SEED,
+                             story=True, incident=incident, now=now, **VOLUME)
 
 
 def demo_incident(accounts: List[Tuple[str, str]], today: dt.date, days: int
@@ -50,8 +55,18 @@ def demo_incident(accounts: List[Tuple[str, str]], today: dt.date, days: int
     return account, today - dt.timedelta(days=5), 2
 
 
+def advance(aws: LocalAws, accounts: List[Tuple[str, str]], incident: Optional[Tuple[str, dt.date, int]],
+            now: dt.datetime) -> int:
+    """The clock moves on to ``now``: AWS Backup lists yesterday's jobs as they ended (the last
+    ones finished) and today's so far; returns how many of today's it lists."""
+    assert aws.emulator is not None
+    today = now.date()
+    aws.emulator.generate(story_spec(accounts, today - dt.timedelta(days=1), 1, now, incident))
+    return sum(aws.emulator.generate(story_spec(accounts, today, 1, now, incident)).values())
+
+
 def load_demo_org(aws: LocalAws, today: dt.date, days: int, say: Printer, log_dir: Optional[Path] = None,
-                  step: str = "", extra_args: Sequence[str] = (), **volume: int
+                  step: str = "", extra_args: Sequence[str] = ()
                   ) -> Tuple[List[Tuple[str, str]], int, JobRun, Optional[Tuple[str, dt.date, int]]]:
     """The demo organisation, its report bucket and database, ``days`` days of jobs as AWS
     Backup listed them last night, and the backfill (the real entry script, with ``extra_args``)
@@ -64,7 +79,7 @@ def load_demo_org(aws: LocalAws, today: dt.date, days: int, say: Printer, log_di
     first = yesterday - dt.timedelta(days=days - 1)
     incident = demo_incident(accounts, today, days)
     assert aws.emulator is not None
-    spec = story_spec(accounts, first, days, clock(yesterday), incident, **volume)
+    spec = story_spec(accounts, first, days, clock(yesterday), incident)
     seeded = sum(aws.emulator.generate(spec).values())
     # The AWS Config aggregator: the jobs' resources, plus some never backed up and some whose
     # backups stopped (synthetic.inventory); every run snapshots it (--CONFIG_AGGREGATOR).

@@ -24,6 +24,15 @@ def _esc(value: object) -> str:
     return html.escape(str(value), quote=True)
 
 
+def ledger_text(ledger: Dict[str, int]) -> str:
+    """A run's report_runs rows, job slices and inventory apart: ``24 job slice(s) succeeded,
+    3 failed; the inventory succeeded``."""
+    text = f"{ledger.get('succeeded', 0)} job slice(s) succeeded, {ledger.get('failed', 0)} failed"
+    if ledger.get("inventory succeeded") or ledger.get("inventory failed"):
+        text += f"; the inventory {'failed' if ledger.get('inventory failed') else 'succeeded'}"
+    return text
+
+
 def status_chart_svg(daily: pd.DataFrame, job_type: str = "backup", width: int = 960, height: int = 320) -> str:
     """Inline SVG: stacked bars of job counts per status and day (rows of 02_daily_status_counts)."""
     frame = daily[daily["job_type"] == job_type] if len(daily) else daily
@@ -120,8 +129,8 @@ def _story_html(story: FailureStory) -> str:
             "(and what AWS Backup listed, but the job could not fetch):</p>"
             "<table><thead><tr><th>report_date</th><th>rows before</th><th>rows after</th><th>listed by AWS Backup"
             f"</th></tr></thead><tbody>{rows}</tbody></table>"
-            f'<p class="note">report_runs for run demo-tonight: {story.ledger.get("succeeded", 0)} slice(s) '
-            f'succeeded, {story.ledger.get("failed", 0)} failed. Which slices are still missing: '
+            f'<p class="note">report_runs for run demo-tonight: {_esc(ledger_text(story.ledger))}. '
+            'Which slices are still missing: '
             '<a href="#10_report_completeness">10_report_completeness</a>.</p>')
 
 

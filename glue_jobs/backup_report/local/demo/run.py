@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Dict, List, Optional, Sequence, Tuple
 
+from ...arguments import utc_now
 from ...events import ATTENTION, RUN_FINISHED
 from ...output import format_csv, format_table
 from ...queries import SavedQuery, list_queries
@@ -21,8 +22,8 @@ from ..errors import DemoError
 from ..printer import Printer
 from ..stack import ROLE_ARN, LocalAws, force_local_env
 from .jobrun import JobRun, run_job_with_progress
-from .org import AGGREGATOR, BUCKET, DATABASE, DENIED, REGIONS, clock, load_demo_org, story_spec
-from .render import render_html
+from .org import AGGREGATOR, BUCKET, DATABASE, DENIED, REGIONS, advance, clock, load_demo_org, story_spec
+from .render import ledger_text, render_html
 
 
 @dataclass
@@ -43,7 +44,8 @@ class FailureStory:
     rows_before: Dict[dt.date, int]
     rows_after: Dict[dt.date, int]
     listed_by_api: Dict[dt.date, int]
-    ledger: Dict[str, int]  # report_runs rows of tonight's run: succeeded / failed
+    #: report_runs rows of tonight's run: job slices succeeded / failed, inventory succeeded / failed
+    ledger: Dict[str, int]
 
 
 @dataclass
@@ -98,9 +100,8 @@ def _denied_rows(engine: LocalAthena, days: Sequence[dt.date]) -> Dict[dt.date, 
 class _Demo:
     """One run of the demo: its settings, the local AWS, and what each step found."""
 
-    def __init__(self, output: Path, days: int, today: dt.date, volume: Dict[str, int], say: Printer,
-                 rows_shown: int):
-        self.output, self.days, self.today, self.volume, self.say = output, days, today, volume, say
+    def __init__(self, output: Path, days: int, today: dt.date, say: Printer, rows_shown: int):
+        self.output, self.days, self.today, self.say = output, days, today, say
         self.rows_shown = rows_shown
         self.steps: List[Step] = []
         self.aws = LocalAws()
@@ -129,7 +130,7 @@ class _Demo:
         """[2/6] the organisation, its month of jobs and the backfill of last night."""
         mark = time.monotonic()
         self.accounts, self.seeded, backfill, self.incident = load_demo_org(
-            self.aws, self.today, self.days, self.say, self.output, "[2/6] ", extra_args=alert_args, **self.volume)
+            self.aws, self.today, self.days, self.say, self.output, "[2/6] ", extra_args=alert_args)
         step = self._step("organisation, jobs, backfill", mark, f"exit {backfill.exit_status}")
         self.say(f"      exit status {backfill.exit_status} ({step.seconds:.0f}s): {backfill.summary}")
         if backfill.exit_status != 0:
@@ -143,7 +144,7 @@ class _Demo:
 
     def _spec(self, first: dt.date) -> synthetic.OrgSpec:
         """One day of the organisation's jobs as AWS Backup lists them tonight."""
-        return story_spec(self.accounts, first, 1, clock(self.today), self.incident, **self.volume)
+        return story_spec(self.accounts, first, 1, clock(self.today), self.incident)
 
     def tonight(self, alert_args: Sequence[str]) -> Tuple[JobRun, FailureStory]:
         """[3/6] the clock moves on a day; tonight's run with ListCopyJobs denied in one region,
@@ -155,8 +156,7 @@ class _Demo:
         window = [self.today - dt.timedelta(days=n) for n in (2, 1, 0)]
         window = [d for d in window if d >= yesterday - dt.timedelta(days=self.days - 1)]
         # The clock moves on a day: yesterday's last jobs have finished, today's are listed.
-        emulator.generate(self._spec(yesterday))
-        self.seeded += sum(emulator.generate(self._spec(self.today)).values())
+        self.seeded += advance(self.aws, self.accounts, self.incident, clock(self.today))
         before = _denied_rows(LocalAthena(DATABASE, today=self.today), window)
         listed = {d: len(list(synthetic.iter_jobs(self._spec(d), "copy", DENIED[0], d))) for d in window}
         emulator.set_faults(denied=[list(DENIED)])
@@ -172,10 +172,10 @@ class _Demo:
         # a fresh engine: no cached objects of the old rows (the saved queries reuse it)
         engine = self.engine = LocalAthena(DATABASE, today=self.today)
         after = _denied_rows(engine, window)
-        ledger_frame = engine.run("select succeeded, count(*) as slices from report_runs "
-                                  "where run_id = 'demo-tonight' group by succeeded").frame
-        ledger = {("succeeded" if bool(r.succeeded) else "failed"): int(str(r.slices))
-                  for r in ledger_frame.itertuples(index=False)}
+        ledger_frame = engine.run("select job_type = 'inventory' as inventory, succeeded, count(*) as slices "
+                                  "from report_runs where run_id = 'demo-tonight' group by 1, 2").frame
+        ledger = {("inventory " if bool(r.inventory) else "") + ("succeeded" if bool(r.succeeded) else "failed"):
+                  int(str(r.slices)) for r in ledger_frame.itertuples(index=False)}
         return nightly, FailureStory(DENIED[0], DENIED[1], window, before, after, listed, ledger)
 
     def tell(self, nightly: JobRun, story: FailureStory) -> None:
@@ -185,9 +185,8 @@ class _Demo:
             f"{output}/tonight-job.stderr.log)")
         say(f"      exit status {nightly.exit_status}; its last line: {nightly.summary}")
         say(f"      the error, whole: {nightly.error or '(none)'}")
-        say(f"      report_runs for run demo-tonight: {ledger.get('succeeded', 0)} slice(s) succeeded, "
-            f"{ledger.get('failed', 0)} failed (the progress bar counted {nightly.failed} failed + "
-            f"{nightly.skipped} skipped)")
+        say(f"      report_runs for run demo-tonight: {ledger_text(ledger)} (the progress bar counted "
+            f"{nightly.counts})")
         say(f"      copy jobs of {DENIED[0]} in the report, per day: before the run -> after it "
             f"(AWS Backup lists now)")
         for d in story.days:
@@ -218,9 +217,9 @@ class _Demo:
 
 
 def run_demo(output_dir: str = "demo-output", days: int = 30, today: Optional[dt.date] = None,
-             backup_jobs_per_day: int = 60, copy_jobs_per_day: int = 24, restore_jobs_per_day: int = 20,
              out: IO[str] = sys.stdout, rows_shown: int = 8) -> DemoResult:
-    """Run the whole demo (see the package docstring); returns what it did."""
+    """Run the whole demo (see the package docstring) as of ``today`` (default: the job's clock,
+    ``BACKUP_REPORT_NOW`` or now); returns what it did."""
     if not 1 <= days <= 30:
         raise ValueError("days must be 1..30 (AWS Backup keeps about 30 days of jobs)")
     started = time.monotonic()
@@ -228,9 +227,7 @@ def run_demo(output_dir: str = "demo-output", days: int = 30, today: Optional[dt
     output = Path(output_dir)
     output.mkdir(parents=True, exist_ok=True)
     force_local_env()
-    demo = _Demo(output, days, today or dt.datetime.now(dt.timezone.utc).date(),
-                 dict(backup_jobs_per_day=backup_jobs_per_day, copy_jobs_per_day=copy_jobs_per_day,
-                      restore_jobs_per_day=restore_jobs_per_day), say, rows_shown)
+    demo = _Demo(output, days, today or utc_now().date(), say, rows_shown)
     say("backup-report demo: everything runs here (moto's server + an AWS Backup emulator); "
         "no AWS account is used.")
     demo.start_local_aws()

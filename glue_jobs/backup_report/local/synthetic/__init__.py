@@ -42,7 +42,7 @@ from .coverage import COVERAGE, COVERAGE_BACKUP, COVERAGE_COPY, COVERAGE_RESTORE
 from .inventory import CONFIG_FORM, NEVER_MARKER, STOPPED_DAYS, STOPPED_MARKER, Inventory, inventory
 from .jobs import generate, iter_chunks, iter_jobs, to_datetime
 from .messages import SPECIAL_MESSAGES
-from .org import DEFAULT_MANAGEMENT_ACCOUNT_ID, FAILING_RESOURCE_MARKER, default_accounts
+from .org import DEFAULT_MANAGEMENT_ACCOUNT_ID, FAILING_RESOURCE_MARKER, account_id, default_accounts
 from .settle import is_final, job_type_of, settle
 from .spec import (
     DEFAULT_FIRST_DAY,
@@ -61,7 +61,7 @@ from .story import in_incident, pool_resource, pool_size, story_props
 __all__ = [
     "COVERAGE", "COVERAGE_BACKUP", "COVERAGE_COPY", "COVERAGE_RESTORE", "CONFIG_FORM", "NEVER_MARKER",
     "STOPPED_DAYS", "STOPPED_MARKER", "Inventory", "inventory", "generate", "iter_chunks", "iter_jobs",
-    "to_datetime", "SPECIAL_MESSAGES", "DEFAULT_MANAGEMENT_ACCOUNT_ID", "FAILING_RESOURCE_MARKER",
+    "to_datetime", "SPECIAL_MESSAGES", "DEFAULT_MANAGEMENT_ACCOUNT_ID", "FAILING_RESOURCE_MARKER", "account_id",
     "default_accounts", "is_final", "job_type_of", "settle", "DEFAULT_FIRST_DAY", "DEFAULT_REGIONS",
     "FINAL_STATES", "ID_FIELD", "JOB_TYPES", "OPERATION", "RESULT_KEY", "STATES", "STATUS_FIELD", "OrgSpec",
     "in_incident", "pool_resource", "pool_size", "story_props",

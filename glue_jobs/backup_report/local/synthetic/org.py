@@ -48,6 +48,12 @@ def hex_digits(r: random.Random, digits: int = 17) -> str:
 
 
 
+def account_id(name: str) -> str:
+    """The 12-digit id of the local organisation's member account ``name``: a pure function of
+    the name (moto's own ids are random), so the demo, ``local up`` and the docs show the same ids."""
+    return str(100000000000 + hash_int("backup-report-member", name) % 900000000000)
+
+
 _ACCOUNT_NAMES = ("log-archive", "security-audit", "shared-services", "workload-prod", "workload-staging",
                   "workload-dev", "data-platform", "payments-prod", "payments-dev", "sandbox")
 
