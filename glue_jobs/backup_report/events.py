@@ -134,19 +134,20 @@ def _table_name(job_type: str) -> str:
 def run_finished_detail(settings: Settings, regions: Sequence[str], results: Sequence[SliceResult],
                         announced: int) -> Dict:
     """The detail of the ``Backup Report Run Finished`` event: ``slices`` counts the slices
-    written by why the run wrote them (its window's job slices, its inventory; settling and
-    reconciling slices are 0 until the job writes them); each failed slice has its ``reason``
-    (``window``, the inventory's row too)."""
+    written by why the run wrote them (``SliceResult.reason``: its window's job slices, settling
+    and reconciling ones; its inventory apart); each failed slice has its ``reason`` (``window``
+    for the inventory's row too)."""
     counts: Dict[str, Dict[str, int]] = {}
     for result in results:
         per_status = counts.setdefault(_table_name(result.job_type), {})
         for status, n in result.counts.items():
             per_status[status] = per_status.get(status, 0) + n
     failed = [{"job_type": r.job_type, "region": r.region, "report_date": r.day.isoformat(), "error": r.error,
-               "reason": WINDOW} for r in results if not r.succeeded]
+               "reason": r.reason} for r in results if not r.succeeded]
     written = [r for r in results if r.written]
-    slices = {WINDOW: sum(r.job_type != INVENTORY for r in written), SETTLING: 0, RECONCILING: 0,
-              INVENTORY: sum(r.job_type == INVENTORY for r in written)}
+    slices = {reason: sum(r.job_type != INVENTORY and r.reason == reason for r in written)
+              for reason in (WINDOW, SETTLING, RECONCILING)}
+    slices[INVENTORY] = sum(r.job_type == INVENTORY for r in written)
     return {
         "run_id": settings.run_id, "report_date": settings.report_date.isoformat(),
         "days": [d.isoformat() for d in settings.days], "regions": list(regions),
