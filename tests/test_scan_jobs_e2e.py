@@ -85,7 +85,7 @@ def test_the_window_holds_each_scan_created_in_it_once_under_its_latest_state(sc
     by_id = {row["scan_job_id"]: row for row in read_rows(r.session, r.bucket, "scan_jobs")}
     threat = by_id["s-threat"]
     assert (threat["scan_result_status"], threat["recovery_point_arn"], threat["duration_seconds"]) == (
-        "THREATS_FOUND", f"arn:aws:ec2:us-east-1::snapshot/snap-s-threat", "1800")
+        "THREATS_FOUND", "arn:aws:ec2:us-east-1::snapshot/snap-s-threat", "1800")
     assert by_id["s-running"]["scan_result_status"] == "" and by_id["s-running"]["completion_date"] == ""
     runs = {(row["report_date"], row["job_type"]): row for row in read_rows(r.session, r.bucket, "report_runs")}
     assert {d for d, t in runs if t == "scan"} == DAYS
