@@ -159,7 +159,7 @@ def attention_mask(frame: pd.DataFrame, job_type: str) -> np.ndarray:
     """Which rows of ``frame`` need attention: ``needs_attention`` asked once per distinct
     combination of ``_RULE_COLUMNS`` in the frame rather than once per row."""
     coded = [_codes(frame, name) for name in _RULE_COLUMNS]
-    combined = np.zeros(len(frame), dtype=np.int64)
+    combined: np.ndarray = np.zeros(len(frame), dtype=np.int64)
     for codes, values in coded:
         combined = combined * len(values) + codes
     combos, distinct = pd.factorize(combined)
