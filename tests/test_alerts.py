@@ -41,7 +41,7 @@ def test_an_object_written_before_scan_jobs_reads_scan_result_status_as_null(rep
     assert ledger.announced == {("restore", "r-7", "COMPLETED", "FAILED"): {"digest"},
                                 ("scan", "s-1", "COMPLETED", "THREATS_FOUND"): {"events"}}
     rows = []
-    for key, body in sorted(objects(report.session, report.bucket, f"{report.prefix}/alerts/").items()):
+    for _key, body in sorted(objects(report.session, report.bucket, f"{report.prefix}/alerts/").items()):
         rows += parse_lazy_simple(body, [(c.name, c.type) for c in ALERTS.columns], SERDE_PARAMETERS,
                                   {"skip.header.line.count": "1"})
     assert [(r["job_id"], r["validation_status"], r["scan_result_status"]) for r in rows] == [
