@@ -151,3 +151,10 @@ def test_a_digest_of_threats_alone_lists_no_other_jobs():
     assert digest.item_label(THREAT._replace(status="COMPLETED_WITH_ISSUES")) == \
         "scan THREATS_FOUND (COMPLETED_WITH_ISSUES)"
     assert [digest.item_label(i) for i in (THREAT, FAILED_SCAN)] == ["scan THREATS_FOUND", "scan FAILED"]
+
+
+def test_a_long_subject_shortens_its_nouns_before_it_is_cut():
+    assert digest.digest_subject(19, 3, dt.date(2026, 12, 8), threats=1) == (
+        "backup-report: 1 scan found MALWARE, 19 jobs need attention, 3 slices failed on 2026-12-08")
+    assert digest.digest_subject(19, 3, dt.date(2026, 12, 8)) == (
+        "backup-report: 19 backup jobs need attention, 3 report slices failed on 2026-12-08")

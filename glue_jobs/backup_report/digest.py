@@ -61,16 +61,20 @@ def _needs(n: int) -> str:
 
 
 def digest_subject(items: int, failed_slices: int, report_date: dt.date, threats: int = 0) -> str:
-    """The digest's subject: ASCII, one line, under 100 characters; ``threats`` (of ``items``) first."""
-    parts = []
-    if threats:
-        parts.append(f"{_plural(threats, 'scan')} found MALWARE")
-    if items:
-        parts.append(f"{_plural(items, 'backup job')} {_needs(items)} attention")
-    if failed_slices:
-        parts.append(f"{_plural(failed_slices, 'report slice')} failed")
-    subject = f"backup-report: {', '.join(parts) or 'nothing new'} on {report_date.isoformat()}"
-    subject = re.sub(r"[^\x20-\x7e]", "?", subject)
+    """The digest's subject: ASCII, one line, under 100 characters; ``threats`` (of ``items``) first.
+    When the whole sentence is too long, its nouns lose their adjectives (the date stays)."""
+    for job, piece in (("backup job", "report slice"), ("job", "slice")):
+        parts = []
+        if threats:
+            parts.append(f"{_plural(threats, 'scan')} found MALWARE")
+        if items:
+            parts.append(f"{_plural(items, job)} {_needs(items)} attention")
+        if failed_slices:
+            parts.append(f"{_plural(failed_slices, piece)} failed")
+        subject = re.sub(r"[^\x20-\x7e]", "?", f"backup-report: {', '.join(parts) or 'nothing new'} on "
+                                                 f"{report_date.isoformat()}")
+        if len(subject) <= MAX_SUBJECT:
+            break
     return subject[:MAX_SUBJECT]
 
 
