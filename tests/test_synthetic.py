@@ -436,3 +436,17 @@ def test_generation_is_fast():
     elapsed = time.perf_counter() - t0
     assert n == 40_000
     assert elapsed < 8, f"{elapsed:.1f}s for 40k jobs: 1M would not be well under a minute"
+
+
+def test_scans_scan_the_recovery_points_of_completed_backups():
+    data = s.generate(small(regions=["us-east-1"], backup_jobs_per_day=200, scan_jobs_per_day=60))
+    backups = {j["RecoveryPointArn"]: j for j in data[("backup", "us-east-1")] if j.get("RecoveryPointArn")}
+    scans = data[("scan", "us-east-1")]
+    linked = [x for x in scans if x["RecoveryPointArn"] in backups]
+    assert len(linked) >= 40 and len(scans) - len(linked) <= len(s.COVERAGE_SCAN) + 4
+    for scan in linked:
+        source = backups[scan["RecoveryPointArn"]]
+        assert source["State"] == "COMPLETED" and source["ResourceType"] in ("EBS", "EC2", "S3")
+        assert (scan["ResourceArn"], scan["AccountId"], scan["BackupVaultArn"]) == (
+            source["ResourceArn"], source["AccountId"], source["BackupVaultArn"])
+        assert scan["CreationDate"] > source["CompletionDate"]

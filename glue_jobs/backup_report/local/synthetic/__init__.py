@@ -44,6 +44,7 @@ from .inventory import CONFIG_FORM, NEVER_MARKER, STOPPED_DAYS, STOPPED_MARKER, 
 from .jobs import generate, iter_chunks, iter_jobs, to_datetime
 from .messages import SPECIAL_MESSAGES
 from .org import DEFAULT_MANAGEMENT_ACCOUNT_ID, FAILING_RESOURCE_MARKER, default_accounts
+from .scan_jobs import infected
 from .settle import is_final, job_type_of, settle
 from .spec import (
     DEFAULT_FIRST_DAY,
@@ -65,5 +66,5 @@ __all__ = [
     "to_datetime", "SPECIAL_MESSAGES", "DEFAULT_MANAGEMENT_ACCOUNT_ID", "FAILING_RESOURCE_MARKER",
     "default_accounts", "is_final", "job_type_of", "settle", "DEFAULT_FIRST_DAY", "DEFAULT_REGIONS",
     "FINAL_STATES", "ID_FIELD", "JOB_TYPES", "OPERATION", "RESULT_KEY", "STATES", "STATUS_FIELD", "OrgSpec",
-    "in_incident", "pool_resource", "pool_size", "story_props",
+    "in_incident", "pool_resource", "pool_size", "story_props", "infected",
 ]
