@@ -144,7 +144,7 @@ def test_local_up_keeps_a_local_aws_that_the_printed_commands_use(tmp_path):
             if argv[1] == "query" and argv[2] == "failed_backup_jobs":
                 assert result.stdout.startswith("-- Which backup jobs failed") and "always-failing" in result.stdout
             if argv[1] == "run":
-                assert "succeeded: 27 slice(s) written" in result.stdout
+                assert "succeeded: 36 slice(s) written" in result.stdout  # 3 days x 3 regions x 4 job types
         assert any(c.startswith("backup-report doctor ") for c in examples)
 
         proc.send_signal(signal.SIGINT)
