@@ -205,3 +205,25 @@ def test_a_failed_scan_listing_fails_every_day_of_its_lane_and_writes_nothing(re
         f"scan jobs us-east-1 {day}: failed: AccessDeniedException: denied (earlier rows kept)"
         for day in settings.days]
     assert objects(report.session, report.bucket) == {}
+
+
+def test_a_scan_slice_of_one_day_lists_that_day_by_state_and_completion(report):
+    calls = []
+
+    class Pages:
+        def paginate(self, **params):
+            calls.append(params)
+            yield {"ScanJobs": [{"ScanJobId": "s-1", "AccountId": "1", "State": "RUNNING",
+                                 "CreationDate": dt.datetime(2026, 11, 26, 5, tzinfo=UTC)},
+                                {"ScanJobId": "s-0", "AccountId": "1", "State": "RUNNING",
+                                 "CreationDate": dt.datetime(2026, 11, 25, 5, tzinfo=UTC)}]}
+
+    class Client:
+        def get_paginator(self, _operation):
+            return Pages()
+
+    settings = parse_arguments(report.args(), now=NOW)
+    catalog.ensure_table(report.session, report.database, report.bucket, report.prefix, schema.SCAN_JOBS)
+    result = run_slice(Client(), report.session, settings, schema.SCAN_JOBS, "us-east-1", DAY, {})
+    assert result.written and result.counts == {"RUNNING": 1} and len(calls) == 5
+    assert calls[2]["ByCompleteAfter"] == dt.datetime(2026, 11, 25, 23, 59, 59, tzinfo=UTC)

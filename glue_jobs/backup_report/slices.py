@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
-from typing import Dict, Iterable, List, Mapping, Optional, Set
+from typing import Dict, Iterable, Iterator, List, Mapping, Optional, Set
 
 import boto3
 
@@ -75,12 +75,21 @@ class SliceResult:
         return NOT_ATTEMPTED + self.cause if self.skipped else self.cause
 
 
+def _listed(client, table: Table, day: dt.date) -> Iterator[List[dict]]:
+    """The pages of one day: listed by creation date, or (scan jobs) the scan listing of that day alone."""
+    if table.job_type == scan_listing.JOB_TYPE:
+        yield from scan_listing.in_pages(scan_listing.list_scan_jobs(client, [day])[day])
+    else:
+        yield from listing.list_jobs(client, table, day)
+
+
 def run_slice(client, session: boto3.Session, settings: Settings, table: Table, region: str,
               day: dt.date, names: Mapping[str, str],
               registry: Optional[catalog.PartitionRegistry] = None,
               pages: Optional[Iterable[List[dict]]] = None) -> SliceResult:
     """Fetch one job type x region x day and replace its rows; on failure keep the old rows.
-    ``pages``: the day's jobs when they were listed already (scan jobs: ``scan_listing``).
+    ``pages``: the day's jobs when they were listed already (a scan lane lists its window at once);
+    else the slice lists its day.
 
     Order, so that a run killed at any moment hides no job: write the new objects, register
     their partitions (``registry``, shared by the run's slices), then delete the older objects.
@@ -98,7 +107,7 @@ def run_slice(client, session: boto3.Session, settings: Settings, table: Table, 
     seen: Set[str] = set()
     id_field = table.columns[0].source
     try:
-        for page in listing.list_jobs(client, table, day) if pages is None else pages:
+        for page in _listed(client, table, day) if pages is None else pages:
             for job in page:
                 if job[id_field] not in seen:
                     seen.add(job[id_field])
