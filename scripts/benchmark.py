@@ -10,6 +10,9 @@ Both pipelines read the same synthetic day from the AWS Backup emulator (its own
 process) and write to moto's S3 (its own process); each runs as a subprocess whose
 wall time and peak memory are measured. The baseline is what a seed-like exporter does:
 paginate (one call at a time per region) -> csv module -> one put_object per status.
+It lists no malware scans, so the job it is compared with runs with ``--JOB_TYPES
+backup,copy,restore``; the scan listing is measured on its own afterwards (``--JOB_TYPES
+scan``, a line of its own below the table; ``--no-scans`` leaves it out).
 
 ``--paced`` makes the emulator answer every call after ``--latency`` seconds and enforce
 a token bucket of ``--quota`` calls per second per region (``ThrottlingException``
@@ -40,6 +43,11 @@ from backup_report.schema import JOB_TABLES  # noqa: E402
 
 DAY = dt.date(2026, 11, 26)
 SHARES = {"backup": 0.80, "copy": 0.15, "restore": 0.05}
+#: Malware scans of the day, on top of those jobs: a twentieth of them (scans are listed by state
+#: and completion date, the window at once: ``scan_listing``).
+SCAN_SHARE = 0.05
+#: The job types the job and the baseline both list.
+COMPARED_TYPES = ",".join(SHARES)
 REGIONS = ["us-east-1", "eu-west-1", "ap-southeast-2", "eu-central-1", "us-west-2", "ap-northeast-1"]
 #: jobs, regions of each mode unless --jobs / --regions say otherwise
 DEFAULTS = {False: (100_000, 4), True: (300_000, 3)}
@@ -163,7 +171,8 @@ def measure(cmd, env) -> dict:
 
 #: The job's log lines that end its stages (job.py), in order.
 STAGE_ENDS = (("start-up (imports, checks, catalog tables)", re.compile(r"INFO backup_report: listing with")),
-              ("listing, shaping, writing the slices", re.compile(r"INFO backup_report: (backup|copy|restore) jobs ")),
+              ("listing, shaping, writing the slices",
+               re.compile(r"INFO backup_report: (backup|copy|restore|scan) jobs ")),
               ("catalog partitions, report_runs", re.compile(r"INFO backup_report: report_runs:")),
               ("attention: events, digest, alerts ledger", re.compile(r"backup_report: run \S+ (succeeded|failed)")))
 
@@ -209,7 +218,7 @@ def baseline_worker(bucket: str, regions: list, day: str) -> None:
     def one_region(region: str) -> int:
         client = session.client("backup", region_name=region, config=config)
         count = 0
-        for table in JOB_TABLES:
+        for table in (t for t in JOB_TABLES if t.job_type in SHARES):
             buffers = {}
             pages = client.get_paginator(table.operation).paginate(
                 ByAccountId="*", ByCreatedAfter=start, ByCreatedBefore=start + dt.timedelta(days=1),
@@ -256,6 +265,7 @@ def main() -> int:
     parser.add_argument("--quota", type=float, default=20.0,
                         help="paced: List* calls per second per region (default 20)")
     parser.add_argument("--no-baseline", action="store_true")
+    parser.add_argument("--no-scans", action="store_true", help="do not measure the scan listing")
     parser.add_argument("--json", help="also write the figures to this file")
     parser.add_argument("--log", help="also write the job's log to this file")
     parser.add_argument("--baseline-worker", nargs=3, metavar=("BUCKET", "REGIONS", "DAY"), help=argparse.SUPPRESS)
@@ -269,12 +279,14 @@ def main() -> int:
     jobs = args.jobs or jobs
     regions = REGIONS[:args.regions or region_count]
     per_region = {t: round(jobs * share / len(regions)) for t, share in SHARES.items()}
+    scans_per_region = 0 if args.no_scans else round(jobs * SCAN_SHARE / len(regions))
     spec = OrgSpec(accounts=default_accounts(args.accounts), regions=tuple(regions), first_day=DAY, days=1,
                    backup_jobs_per_day=per_region["backup"], copy_jobs_per_day=per_region["copy"],
-                   restore_jobs_per_day=per_region["restore"], seed=11)
+                   restore_jobs_per_day=per_region["restore"], scan_jobs_per_day=scans_per_region, seed=11)
     total = sum(per_region.values()) * len(regions)
     # the least calls of any lister: ceil(jobs / 1000) per operation and region
-    minimum = {r: sum(max(1, math.ceil(per_region[t.job_type] / 1000)) for t in JOB_TABLES) for r in regions}
+    minimum = {r: sum(max(1, math.ceil(per_region[t.job_type] / 1000)) for t in JOB_TABLES if t.job_type in SHARES)
+               for r in regions}
     mode = (f"paced: {args.latency * 1000:.0f} ms per call, {args.quota:g} calls/s per region"
             if args.paced else "unpaced: no latency, no quota")
     load = os.getloadavg()
@@ -301,10 +313,13 @@ def main() -> int:
         pipelines = [("job", [sys.executable, str(ROOT / "glue_jobs" / "backup_report_job.py"),
                               "--REPORT_BUCKET", "bench-reports", "--MANAGEMENT_ROLE_ARN", ROLE_ARN,
                               "--GLUE_DATABASE", "bench", "--REGIONS", ",".join(regions),
-                              "--REPORT_DATE", DAY.isoformat(), "--LOOKBACK_DAYS", "1"], "backup-reports/")]
+                              "--REPORT_DATE", DAY.isoformat(), "--LOOKBACK_DAYS", "1", "--JOB_TYPES", COMPARED_TYPES],
+                      "backup-reports/")]
         if not args.no_baseline:
             pipelines.append(("baseline", [sys.executable, __file__, "--baseline-worker", "bench-reports",
                                            ",".join(regions), DAY.isoformat()], "baseline/"))
+        if not args.no_scans:
+            pipelines.append(("scans", pipelines[0][1][:-1] + ["scan"], "backup-reports/scan_jobs/"))
         for name, cmd, prefix in pipelines:
             local.emulator.set_faults(**faults)  # a full token bucket for each pipeline
             local.emulator.reset_stats()
@@ -332,7 +347,10 @@ def main() -> int:
     figures.update(runs)
     figures["load_after"] = os.getloadavg()
     figures["calibration_ms_after"] = calibrate()
-    print_table(figures, list(runs))
+    print_table(figures, [name for name in runs if name != "scans"])
+    if "scans" in runs:
+        figures["scans_listed"] = scans_per_region * len(regions)
+        print_scans(figures)
     if args.json:
         Path(args.json).write_text(json.dumps(figures, indent=2))
     return 0
@@ -375,6 +393,14 @@ def print_table(figures: dict, names: list) -> None:
     before, after = figures["load_before"], figures["load_after"]
     print(f"load average before {before[0]:.2f}, after {after[0]:.2f} (1 min); calibration before "
           f"{figures['calibration_ms_before']:.0f} ms, after {figures['calibration_ms_after']:.0f} ms")
+
+
+def print_scans(figures: dict) -> None:
+    """The scan listing's line: scans, wall time, its calls (five listings a region at least)."""
+    run, regions = figures["scans"], figures["regions"]
+    print(f"scan listing (--JOB_TYPES scan): {figures['scans_listed']:,} scans in {run['wall_s']:.1f}s, "
+          f"{run['calls']} List* calls (at least {5 * regions}: 5 a region), {run['throttled']} throttled, "
+          f"CPU {run['cpu_s']:.1f}s, peak RSS {run['rss_mib']:.0f} MiB, {run['bytes']:,} bytes written")
 
 
 if __name__ == "__main__":

@@ -15,8 +15,8 @@ Sections:
   zero included), its ``QueryString`` exactly the file's text;
 * ``python-modules``: the Glue job's ``--additional-python-modules``, the pins of
   ``glue_jobs/requirements-glue.txt``;
-* ``quicksight-datasets``: the QuickSight datasets over ``backup_jobs``, ``report_runs``, ``alerts``
-  and ``resources`` (the AWS Config inventory: empty until the job runs with ``--CONFIG_AGGREGATOR``),
+* ``quicksight-datasets``: the QuickSight datasets over ``backup_jobs``, ``scan_jobs``, ``report_runs``,
+  ``alerts`` and ``resources`` (the AWS Config inventory: empty until the job runs with ``--CONFIG_AGGREGATOR``),
   their columns and types from ``glue_jobs/backup_report/schema.py``.
 """
 from __future__ import annotations
@@ -40,7 +40,7 @@ TEMPLATES_DIR = ROOT / "cloudformation"
 REQUIREMENTS = ROOT / "glue_jobs" / "requirements-glue.txt"
 
 #: Tables that get a QuickSight dataset.
-QUICKSIGHT_TABLES = ("backup_jobs", "report_runs", "alerts", "resources")
+QUICKSIGHT_TABLES = ("backup_jobs", "scan_jobs", "report_runs", "alerts", "resources")
 #: The template condition of a table's dataset when it is not just HasQuickSight: ``resources``
 #: exists only when the job runs with --CONFIG_AGGREGATOR.
 QUICKSIGHT_CONDITIONS = {"resources": "HasQuickSightInventory"}

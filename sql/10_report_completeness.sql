@@ -14,7 +14,9 @@
 --     latest run (run_started_at, then run_id) decides: a failure repaired by
 --     a later run is not a problem. The regions expected are those that any
 --     job slice reported in the window (the AWS Config inventory's own row,
---     job_type inventory, is not a job slice). problem is NOT REPORTED (no
+--     job_type inventory, is not a job slice); malware scan slices are
+--     expected once a run of the window listed scans (--JOB_TYPES chooses
+--     the job types a run lists). problem is NOT REPORTED (no
 --     run covered the slice) or FAILED. A report that stopped days ago shows
 --     every day since as NOT REPORTED.
 
@@ -120,6 +122,10 @@ job_types as (
     select job_type_list.job_type
     from
         unnest(array['backup', 'copy', 'restore']) as job_type_list (job_type)
+    union all
+    select distinct job_type
+    from runs_in_window
+    where job_type = 'scan'
 ),
 
 regions as (

@@ -1,11 +1,11 @@
 -- Question: Which jobs of the last 7 /* :days */ days of the report need
---     attention, and was each one announced (EventBridge event, SNS digest),
---     and when?
+--     attention (malware found first), and was each one announced
+--     (EventBridge event, SNS digest), and when?
 -- Audience: operators (what needs attention now, what nobody was told
 --     about), auditors ("were we told, and when?").
 -- Tables: backup_jobs, copy_jobs (only their FAILED, ABORTED, EXPIRED,
---     PARTIAL and COMPLETED partitions), restore_jobs, alerts; report_runs
---     (the newest reported day).
+--     PARTIAL and COMPLETED partitions), restore_jobs, scan_jobs, alerts;
+--     report_runs (the newest reported day).
 -- Dates: the 7 days that end on the newest reported day: the latest
 --     report_date of the last 7 days with a succeeded backup, copy or
 --     restore slice in report_runs (today when no day has). days_from and
@@ -17,10 +17,12 @@
 -- Notes: needs attention = backup and copy jobs FAILED, ABORTED, EXPIRED or
 --     PARTIAL, or COMPLETED with a message_category other than SUCCESS;
 --     restore jobs FAILED or ABORTED, or restore tests whose validation is
---     FAILED or TIMED_OUT (the job announces by the same rules). A job is
---     announced once per status (and validation status); is_announced is
---     false when no run announced it: announcements off, a channel failed,
---     or it finished more than ALERT_MAX_AGE_HOURS before a run saw it.
+--     FAILED or TIMED_OUT; malware scans whose result is THREATS_FOUND (in
+--     any state), or FAILED or COMPLETED_WITH_ISSUES (the job announces by
+--     the same rules). A job is announced once per status (and validation
+--     status, or scan result); is_announced is false when no run announced
+--     it: announcements off, a channel failed, or it finished more than
+--     ALERT_MAX_AGE_HOURS before a run saw it.
 
 with
 
@@ -92,12 +94,35 @@ restores as (
         and report_date <= current_date
 ),
 
+scans as (
+    select
+        report_date,
+        scan_job_id as job_id,
+        account_id,
+        account_name,
+        region,
+        resource_type,
+        resource_name,
+        resource_arn,
+        status,
+        scan_result_status,
+        status_message,
+        creation_date,
+        completion_date
+    from scan_jobs
+    where
+        report_date
+        > current_date - interval '6' day - interval '7' /* :days */ day
+        and report_date <= current_date
+),
+
 announcements as (
     select
         job_type,
         job_id,
         status,
         validation_status,
+        scan_result_status,
         announced_at,
         channels
     from alerts
@@ -144,6 +169,7 @@ needing_attention as (
         resource_arn,
         status,
         cast(null as varchar) as validation_status,
+        cast(null as varchar) as scan_result_status,
         message_category,
         status_message,
         creation_date,
@@ -165,6 +191,7 @@ needing_attention as (
         resource_arn,
         status,
         cast(null as varchar) as validation_status,
+        cast(null as varchar) as scan_result_status,
         message_category,
         status_message,
         creation_date,
@@ -186,6 +213,7 @@ needing_attention as (
         resource_arn,
         status,
         validation_status,
+        cast(null as varchar) as scan_result_status,
         cast(null as varchar) as message_category,
         coalesce(status_message, validation_status_message) as status_message,
         creation_date,
@@ -194,6 +222,28 @@ needing_attention as (
     where
         status in ('FAILED', 'ABORTED')
         or upper(validation_status) in ('FAILED', 'TIMED_OUT')
+    union all
+    select
+        report_date,
+        'scan' as job_type,
+        job_id,
+        account_id,
+        account_name,
+        region,
+        resource_type,
+        resource_name,
+        resource_arn,
+        status,
+        cast(null as varchar) as validation_status,
+        scan_result_status,
+        cast(null as varchar) as message_category,
+        status_message,
+        creation_date,
+        completion_date
+    from scans
+    where
+        status in ('FAILED', 'COMPLETED_WITH_ISSUES')
+        or upper(scan_result_status) = 'THREATS_FOUND'
 ),
 
 attention_items as (
@@ -213,7 +263,7 @@ announced as (
         job_type,
         job_id,
         status,
-        coalesce(validation_status, '') as validation_key,
+        coalesce(validation_status, scan_result_status, '') as item_key,
         min(announced_at) as first_announced_at,
         min(
             case when strpos(channels, 'events') > 0 then announced_at end
@@ -222,7 +272,11 @@ announced as (
             case when strpos(channels, 'digest') > 0 then announced_at end
         ) as digest_sent_at
     from announcements
-    group by job_type, job_id, status, coalesce(validation_status, '')
+    group by
+        job_type,
+        job_id,
+        status,
+        coalesce(validation_status, scan_result_status, '')
 ),
 
 final as (
@@ -238,6 +292,9 @@ final as (
         attention_items.resource_arn,
         attention_items.status,
         coalesce(attention_items.validation_status, '') as validation_status,
+        coalesce(attention_items.scan_result_status, '') as scan_result_status,
+        coalesce(upper(attention_items.scan_result_status), '')
+        = 'THREATS_FOUND' as is_threat_found,
         coalesce(attention_items.message_category, '') as message_category,
         coalesce(attention_items.status_message, '') as status_message,
         attention_items.creation_date,
@@ -253,12 +310,17 @@ final as (
             attention_items.job_type = announced.job_type
             and attention_items.job_id = announced.job_id
             and attention_items.status = announced.status
-            and coalesce(attention_items.validation_status, '')
-            = announced.validation_key
+            and coalesce(
+                attention_items.validation_status,
+                attention_items.scan_result_status,
+                ''
+            )
+            = announced.item_key
 )
 
 select * from final
 order by
+    is_threat_found desc,
     is_announced asc,
     report_date desc,
     account_name asc,

@@ -356,6 +356,9 @@ def row_of(job_type: str, region: str, job: Dict, names: Mapping[str, str]) -> D
         "destination": job.get("DestinationBackupVaultArn"),
         "testing_plan": (job.get("CreatedBy") or {}).get("RestoreTestingPlanArn"),
         "validation": job.get("ValidationStatus"),
+        "scan_result": (job.get("ScanResult") or {}).get("ScanResultStatus"),
+        "recovery_point": job.get("RecoveryPointArn"),
+        "vault_name": job.get("BackupVaultName"),
     }
 
 

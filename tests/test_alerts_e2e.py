@@ -121,7 +121,8 @@ def test_every_item_is_announced_once_over_daily_rerun_next_day_and_settlement(t
     assert failed == {
         "job_type": "backup", "job_id": "b-failed", "status": "FAILED", "validation_status": None,
         "account_id": MEMBER, "account_name": None, "region": "us-east-1", "resource_type": "EC2",
-        "resource_arn": f"arn:aws:ec2:us-east-1:{MEMBER}:instance/i-b-failed", "message_category": "ACCESS_DENIED",
+        "resource_arn": f"arn:aws:ec2:us-east-1:{MEMBER}:instance/i-b-failed", "scan_result_status": None,
+        "message_category": "ACCESS_DENIED",
         "status_message": "Access denied to vault, check the role", "creation_date": "2026-11-26T10:00:00.000Z",
         "completion_date": "2026-11-26T10:30:00.000Z", "report_date": "2026-11-26"}
     (done,) = finished

@@ -11,7 +11,7 @@ import pytest
 
 from backup_report import attention, digest
 from backup_report.attention import needs_attention
-from backup_report.schema import BACKUP_JOBS, COPY_JOBS, RESTORE_JOBS
+from backup_report.schema import BACKUP_JOBS, COPY_JOBS, RESTORE_JOBS, SCAN_JOBS
 from backup_report.shape import shape_jobs
 
 from .builders import ROOT, UTC, sdk_jobs
@@ -52,6 +52,26 @@ def test_what_needs_attention(job_type, status, category, validation, expected):
     assert needs_attention(job_type, status, category, validation) is expected
 
 
+@pytest.mark.parametrize("status, result, expected", [
+    ("COMPLETED", "THREATS_FOUND", True),
+    ("COMPLETED_WITH_ISSUES", "THREATS_FOUND", True),
+    ("RUNNING", "threats_found", True),  # in any state, compared case-insensitively
+    ("COMPLETED", "NO_THREATS_FOUND", False),
+    ("COMPLETED", "UNKNOWN", False),
+    ("COMPLETED", "A_RESULT_BOTOCORE_DOES_NOT_KNOW", False),
+    ("COMPLETED_WITH_ISSUES", "NO_THREATS_FOUND", True),
+    ("COMPLETED_WITH_ISSUES", None, True),
+    ("FAILED", None, True),
+    ("CANCELED", None, False),
+    ("RUNNING", None, False),
+    ("CREATED", None, False),
+])
+def test_what_scan_needs_attention(status, result, expected):
+    assert needs_attention("scan", status, scan_result_status=result) is expected
+    assert needs_attention("scan", status, "ACCESS_DENIED", "FAILED", result) is expected  # other rules: not scans'
+    assert needs_attention("backup", status, scan_result_status=result) is needs_attention("backup", status)
+
+
 def _words(text: str) -> str:
     return " ".join(text.split())
 
@@ -59,7 +79,7 @@ def _words(text: str) -> str:
 def test_the_saved_query_applies_the_same_rules():
     text = _words("\n".join(line for line in QUERY.read_text(encoding="utf-8").splitlines()
                             if not line.startswith("--")))
-    for job_type, table in (("backup", "backups"), ("copy", "copies"), ("restore", "restores")):
+    for job_type, table in (("backup", "backups"), ("copy", "copies"), ("restore", "restores"), ("scan", "scans")):
         assert f"from {table} where {attention.sql_condition(job_type)} " in text, job_type
     # and it reads only the partitions that can hold an item
     candidates = attention.CANDIDATE_STATUSES["backup"]
@@ -142,6 +162,40 @@ def test_a_failed_restore_test_is_an_item_with_its_validation_message():
     (item,) = attention.pick(shape_jobs(jobs, RESTORE_JOBS, "us-east-1", {}), RESTORE_JOBS, dt.date(2026, 11, 26))
     assert item.key == ("restore", "r1", "COMPLETED", "TIMED_OUT")
     assert item.status_message == "no answer in 60 minutes" and item.resource_name is None
+
+
+SCAN_STATES = ("CREATED", "RUNNING", "COMPLETED", "COMPLETED_WITH_ISSUES", "FAILED", "CANCELED", "UNKNOWN")
+RESULTS = (None, "", "NO_THREATS_FOUND", "THREATS_FOUND", "threats_found", "UNKNOWN", "NEWER_THAN_BOTOCORE")
+
+
+@pytest.mark.parametrize("dtype", [None, pd.StringDtype(na_value=np.nan), "string"],
+                         ids=["object", "str-nan", "string-na"])
+def test_pick_takes_scans_as_needs_attention_says_with_their_recovery_point(dtype):
+    combos = list(product(SCAN_STATES, RESULTS))
+    jobs = [{"ScanJobId": f"s{n}", "AccountId": "111122223333", "State": state,
+             "ScanResult": None if result is None else {"ScanResultStatus": result},
+             "RecoveryPointArn": f"arn:rp{n}", "BackupVaultName": "org-backup-vault", "ResourceName": f"vol-{n}",
+             "CreationDate": dt.datetime(2026, 11, 26, 1, tzinfo=UTC)} for n, (state, result) in enumerate(combos)]
+    frame = _strings_as(shape_jobs(jobs, SCAN_JOBS, "eu-west-1", {}), dtype)
+    items = attention.pick(frame, SCAN_JOBS, dt.date(2026, 11, 26))
+    expected = [n for n, (state, result) in enumerate(combos) if needs_attention("scan", state, None, None, result)]
+    assert 0 < len(expected) < len(combos)
+    assert [i.job_id for i in items] == [f"s{n}" for n in expected]
+    for n, item in zip(expected, items):
+        state, result = combos[n]
+        assert item.key == ("scan", f"s{n}", state, result or "")
+        assert (item.scan_result_status, item.validation_status) == (result or None, None)
+        assert item.threat is ((result or "").upper() == "THREATS_FOUND")
+        assert (item.recovery_point_arn, item.backup_vault_name, item.resource_name) == (
+            f"arn:rp{n}", "org-backup-vault", f"vol-{n}")
+
+
+def test_items_of_other_job_types_carry_no_scan_fields():
+    jobs = sdk_jobs("FAILED")
+    jobs[0].update(RecoveryPointArn="arn:rp", BackupVaultName="Default")
+    (item,) = attention.pick(shape_jobs(jobs, BACKUP_JOBS, "eu-west-1", {}), BACKUP_JOBS, dt.date(2026, 11, 26))
+    assert (item.scan_result_status, item.recovery_point_arn, item.backup_vault_name, item.threat) == (
+        None, None, None, False)
 
 
 def test_recent_is_at_most_the_max_age_before_the_run():

@@ -113,3 +113,48 @@ def test_labels_name_accounts_and_states():
     assert [digest.item_label(i) for i in SAMPLE_ITEMS] == [
         "backup FAILED", "backup COMPLETED with issues", "copy FAILED", "restore test validation FAILED",
         "backup EXPIRED"]
+
+
+#: A scan that found malware, and a scan that failed.
+THREAT = item(20, "Malware was found: see the GuardDuty finding.", job_type="scan", job_id="s-20", status="COMPLETED",
+              scan_result_status="THREATS_FOUND", message_category=None, resource_type="EC2", resource_name="web-1",
+              resource_arn="arn:aws:ec2:eu-west-1:111122223333:instance/i-0abc",
+              recovery_point_arn="arn:aws:ec2:eu-west-1::image/ami-0123", backup_vault_name="org-backup-vault")
+FAILED_SCAN = item(21, "The scan failed.", job_type="scan", job_id="s-21", status="FAILED", message_category=None,
+                   recovery_point_arn="arn:aws:ec2:eu-west-1::snapshot/snap-1", backup_vault_name="Default")
+
+
+def test_malware_found_comes_first_with_its_recovery_point_and_vault():
+    body = digest.digest_body(SAMPLE_ITEMS + [FAILED_SCAN, THREAT], [], settings())
+    assert body.startswith("7 AWS Backup jobs need attention (report day 2026-11-26, run jr_0123abcd).\n")
+    assert """
+MALWARE FOUND (1 of 1): quarantine these recovery points before anyone restores from them
+  1. payments-prod (111122223333), eu-west-1: scan THREATS_FOUND, 2026-11-26 02:00 UTC
+     EC2 web-1 (arn:aws:ec2:eu-west-1:111122223333:instance/i-0abc)
+     recovery point arn:aws:ec2:eu-west-1::image/ami-0123 in vault org-backup-vault
+     Malware was found: see the GuardDuty finding.
+     scan job s-20
+
+By status
+""" in body
+    assert "  scan THREATS_FOUND                             1\n" in body
+    others = body[body.index("Other jobs (6 of 6)"):]
+    assert "s-20" not in others and "scan FAILED" in others
+    assert "     recovery point arn:aws:ec2:eu-west-1::snapshot/snap-1 in vault Default\n" in others
+    assert digest.digest_subject(7, 0, dt.date(2026, 11, 26), threats=1) == (
+        "backup-report: 1 scan found MALWARE, 7 backup jobs need attention on 2026-11-26")
+
+
+def test_a_digest_of_threats_alone_lists_no_other_jobs():
+    body = digest.digest_body([THREAT, THREAT._replace(job_id="s-22", status="COMPLETED_WITH_ISSUES")], [], settings())
+    assert "MALWARE FOUND (2 of 2)" in body and "Other jobs" not in body and "\nJobs (" not in body
+    assert digest.item_label(THREAT._replace(status="COMPLETED_WITH_ISSUES")) == \
+        "scan THREATS_FOUND (COMPLETED_WITH_ISSUES)"
+    assert [digest.item_label(i) for i in (THREAT, FAILED_SCAN)] == ["scan THREATS_FOUND", "scan FAILED"]
+
+
+def test_a_long_subject_shortens_its_nouns_before_it_is_cut():
+    assert digest.digest_subject(19, 3, dt.date(2026, 12, 8), threats=1) == (
+        "backup-report: 1 scan found MALWARE, 19 jobs need attention, 3 slices failed on 2026-12-08")
+    assert digest.digest_subject(19, 3, dt.date(2026, 12, 8)) == (
+        "backup-report: 19 backup jobs need attention, 3 report slices failed on 2026-12-08")

@@ -121,8 +121,9 @@ def test_a_healthy_setup_passes_every_check(healthy, capsys):
     assert healthy.database in line(out, "Glue database")
     assert "assumed without an ExternalId" in line(out, "management role")
     assert "eu-west-1" in line(out, "enabled regions")
-    assert "2 job(s) of 2 account(s)" in line(out, f"ListBackupJobs(ByAccountId='*') in {REGION}")
-    assert len([t for t in lines if "ListBackupJobs" in t]) > 3  # one line per enabled region
+    listings = line(out, f"job listings (ByAccountId='*') in {REGION}")
+    assert "backup, copy, restore, scan: 2 job(s) of 2 account(s) on the first pages" in listings
+    assert len([t for t in lines if "job listings" in t]) > 3  # one line per enabled region
     assert f"besides {MANAGEMENT_ACCOUNT}" in line(out, "cross-account monitoring")
     assert "backup.amazonaws.com is enabled" in line(out, "AWS Backup trusted access")
 
@@ -151,7 +152,7 @@ def test_a_wrong_external_id_is_named_and_no_external_id_is_ever_printed(healthy
         assert "--EXTERNAL_ID equals the role's sts:ExternalId" in role and "trust policy" in role
         assert "OperatorRoleArns" in role
         assert sts.requests[-1]["ExternalId"] == wrong  # what was tried: the argument, never printed
-        for name in ("enabled regions", "ListBackupJobs per region", "cross-account monitoring"):
+        for name in ("enabled regions", "job listings per region", "cross-account monitoring"):
             assert line(out, name).startswith("·")  # not checked without the role
         assert line(out, "report bucket").startswith("✓")  # the rest still ran
         assert wrong not in out + err and EXTERNAL_ID not in out + err
@@ -194,18 +195,36 @@ def test_a_denied_region_fails_that_region_only(healthy, emulator, capsys):
     emulator.set_faults(denied_regions=["eu-west-1"])
     code, out, _ = run_doctor(capsys, healthy.args(REGIONS=f"{REGION},eu-west-1"))
     assert code == 1
-    denied = line(out, "ListBackupJobs(ByAccountId='*') in eu-west-1")
-    assert denied.startswith("✗") and "AccessDeniedException" in denied
-    assert "grant backup:List{Backup,Copy,Restore}Jobs" in denied and "SCP" in denied
-    assert line(out, f"ListBackupJobs(ByAccountId='*') in {REGION}").startswith("✓")
+    denied = line(out, "job listings (ByAccountId='*') in eu-west-1")
+    assert denied.startswith("✗ job listings (ByAccountId='*') in eu-west-1: refused: backup (ListBackupJobs: "
+                             "AccessDeniedException") and "AccessDeniedException" in denied
+    assert "grant backup:ListBackupJobs, backup:ListCopyJobs, backup:ListRestoreJobs, backup:ListScanJobs" in denied
+    assert "SCP" in denied
+    assert line(out, f"job listings (ByAccountId='*') in {REGION}").startswith("✓")
     assert line(out, "cross-account monitoring").startswith("✓")  # us-east-1 still shows the member
+
+
+def test_a_refused_job_type_is_named_and_the_others_still_listed(healthy, emulator, capsys):
+    emulator.set_faults(denied=[[REGION, "ListScanJobs"]])
+    code, out, _ = run_doctor(capsys, healthy.args(REGIONS=REGION))
+    assert code == 1
+    refused = line(out, f"job listings (ByAccountId='*') in {REGION}")
+    assert refused.startswith(f"✗ job listings (ByAccountId='*') in {REGION}: refused: scan (ListScanJobs: "
+                              "AccessDeniedException")
+    assert "; listed: backup, copy, restore — grant backup:ListScanJobs to the management role" in refused
+    assert "leave those job types out of --JOB_TYPES" in refused
+    assert line(out, "cross-account monitoring").startswith("✓")  # what was listed still counts
+    code, out, _ = run_doctor(capsys, healthy.args(REGIONS=REGION, JOB_TYPES="backup,copy,restore"))
+    assert code == 0, out  # scans not chosen: not listed, not refused
+    assert line(out, f"job listings (ByAccountId='*') in {REGION}").startswith(
+        f"✓ job listings (ByAccountId='*') in {REGION}: backup, copy, restore: ")
 
 
 def test_invisible_member_accounts_mean_cross_account_monitoring_is_off(healthy, emulator, capsys):
     emulator.set_faults(cross_account_monitoring_off=True)
     code, out, _ = run_doctor(capsys, healthy.args(REGIONS=REGION))
     assert code == 1
-    assert "1 job(s) of 1 account(s)" in line(out, f"ListBackupJobs(ByAccountId='*') in {REGION}")
+    assert "1 job(s) of 1 account(s)" in line(out, f"job listings (ByAccountId='*') in {REGION}")
     monitoring = line(out, "cross-account monitoring")
     assert monitoring.startswith(f"✗ cross-account monitoring: only {MANAGEMENT_ACCOUNT}'s own jobs are listed")
     assert "member account(s)" in monitoring and "probably off" in monitoring

@@ -69,7 +69,8 @@ def client(emu: BackupEmulator, region: str = "us-east-1", **config: Any):
 
 
 def list_all(c, operation: str = "list_backup_jobs", **kwargs: Any) -> List[Dict[str, Any]]:
-    key = {"list_backup_jobs": "BackupJobs", "list_copy_jobs": "CopyJobs", "list_restore_jobs": "RestoreJobs"}
+    key = {"list_backup_jobs": "BackupJobs", "list_copy_jobs": "CopyJobs", "list_restore_jobs": "RestoreJobs",
+           "list_scan_jobs": "ScanJobs"}
     return [j for page in c.get_paginator(operation).paginate(**kwargs) for j in page[key[operation]]]
 
 
@@ -97,6 +98,8 @@ def test_every_querystring_member_of_the_model_is_implemented():
     assert OPS["backup"].params["createdAfter"].member == "ByCreatedAfter"
     assert OPS["restore"].params["restoreTestingPlanArn"].member == "ByRestoreTestingPlanArn"
     assert OPS["copy"].path == "/copy-jobs/" and OPS["restore"].result_key == "RestoreJobs"
+    assert OPS["scan"].path == "/scan/jobs" and OPS["scan"].result_key == "ScanJobs"
+    assert OPS["scan"].params["ByScanResultStatus"].member == "ByScanResultStatus"
 
 
 def test_parse_timestamp_forms():
@@ -231,6 +234,19 @@ RESTORES = [
     job("restore", "r3", "2026-11-26T03:00:00", "PENDING", ResourceType="EBS"),
 ]
 
+SCANS = [
+    job("scan", "s1", "2026-11-26T01:00:00", "COMPLETED", ResourceArn="arn:aws:ec2:us-east-1:1:volume/vol-1",
+        ResourceType="EBS", BackupVaultName="Default", MalwareScanner="GUARDDUTY",
+        RecoveryPointArn="arn:aws:ec2:us-east-1::snapshot/snap-1", ScanResult={"ScanResultStatus": "THREATS_FOUND"},
+        CompletionDate=epoch("2026-11-26T01:30:00")),
+    job("scan", "s2", "2026-11-26T02:00:00", "COMPLETED_WITH_ISSUES", account=OTHER, ResourceType="S3",
+        ResourceArn="arn:aws:s3:::bucket", BackupVaultName="prod-vault", MalwareScanner="GUARDDUTY",
+        RecoveryPointArn="arn:aws:backup:us-east-1:1:recovery-point:rp-2",
+        ScanResult={"ScanResultStatus": "NO_THREATS_FOUND"}, CompletionDate=epoch("2026-11-26T02:30:00")),
+    job("scan", "s3", "2026-11-26T03:00:00", "RUNNING", ResourceArn="arn:aws:ec2:us-east-1:1:volume/vol-1",
+        ResourceType="EBS", BackupVaultName="prod-vault", RecoveryPointArn="arn:aws:ec2:us-east-1::snapshot/snap-3"),
+]
+
 FILTER_CASES = [
     ("list_backup_jobs", "ByResourceArn", "arn:aws:ec2:us-east-1:1:volume/vol-1", ["b3", "b1"]),
     ("list_backup_jobs", "ByState", "FAILED", ["b2"]),
@@ -264,6 +280,16 @@ FILTER_CASES = [
     ("list_restore_jobs", "ByCompleteBefore", "2026-11-26T02:30:00Z", ["r1"]),
     ("list_restore_jobs", "ByCreatedAfter", "2026-11-26T01:00:00Z", ["r3", "r2"]),
     ("list_restore_jobs", "ByCreatedBefore", "2026-11-26T02:00:00.000001Z", ["r2", "r1"]),
+    ("list_scan_jobs", "ByState", "RUNNING", ["s3"]),
+    ("list_scan_jobs", "ByScanResultStatus", "THREATS_FOUND", ["s1"]),
+    ("list_scan_jobs", "ByResourceType", "EBS", ["s3", "s1"]),
+    ("list_scan_jobs", "ByResourceArn", "arn:aws:ec2:us-east-1:1:volume/vol-1", ["s3", "s1"]),
+    ("list_scan_jobs", "ByRecoveryPointArn", "arn:aws:backup:us-east-1:1:recovery-point:rp-2", ["s2"]),
+    ("list_scan_jobs", "ByBackupVaultName", "prod-vault", ["s3", "s2"]),
+    ("list_scan_jobs", "ByMalwareScanner", "GUARDDUTY", ["s2", "s1"]),
+    ("list_scan_jobs", "ByAccountId", OTHER, ["s2"]),
+    ("list_scan_jobs", "ByCompleteAfter", "2026-11-26T01:30:00Z", ["s2"]),
+    ("list_scan_jobs", "ByCompleteBefore", "2026-11-26T02:30:00Z", ["s1"]),
 ]
 
 
@@ -271,7 +297,7 @@ def test_filter_cases_cover_every_filter_of_the_model():
     model = botocore.session.get_session().get_service_model("backup")
     covered = {(op, member) for op, member, _v, _e in FILTER_CASES}
     for op_name, snake in (("ListBackupJobs", "list_backup_jobs"), ("ListCopyJobs", "list_copy_jobs"),
-                           ("ListRestoreJobs", "list_restore_jobs")):
+                           ("ListRestoreJobs", "list_restore_jobs"), ("ListScanJobs", "list_scan_jobs")):
         members = [m for m in model.operation_model(op_name).input_shape.members if m.startswith("By")]
         missing = [m for m in members if (snake, m) not in covered and m != "ByAccountId"]
         assert missing == [], op_name
@@ -283,8 +309,9 @@ def test_each_filter(emu, operation, member, value, expected):
     emu.load_jobs("backup", "us-east-1", BACKUPS)
     emu.load_jobs("copy", "us-east-1", COPIES)
     emu.load_jobs("restore", "us-east-1", RESTORES)
+    emu.load_jobs("scan", "us-east-1", SCANS)
     id_field = {"list_backup_jobs": "BackupJobId", "list_copy_jobs": "CopyJobId",
-                "list_restore_jobs": "RestoreJobId"}[operation]
+                "list_restore_jobs": "RestoreJobId", "list_scan_jobs": "ScanJobId"}[operation]
     kwargs = {"ByAccountId": "*", member: value}
     got = ids(list_all(client(emu), operation, **kwargs), id_field)
     assert got == expected
@@ -469,13 +496,13 @@ def test_rate_limit_per_region(emu):
     assert emu.stats()["throttled"] == outcomes.count("throttled")
 
 
-def test_the_quota_of_a_region_is_shared_by_its_three_operations(emu):
+def test_the_quota_of_a_region_is_shared_by_its_four_operations(emu):
     emu.set_faults(rate_limit_per_second=0.5)  # one call, then one more every two seconds
     east, west = client(emu, "us-east-1"), client(emu, "eu-west-1")
     started = time.monotonic()
     east.list_backup_jobs()
     outcomes = []
-    for call in (east.list_copy_jobs, east.list_restore_jobs):
+    for call in (east.list_copy_jobs, east.list_restore_jobs, east.list_scan_jobs):
         try:
             call()
             outcomes.append("ok")
@@ -483,15 +510,15 @@ def test_the_quota_of_a_region_is_shared_by_its_three_operations(emu):
             outcomes.append(error_of(e)[1])
     west.list_copy_jobs()  # another region, its own bucket
     if time.monotonic() - started < 2:  # no token could have come back yet
-        assert outcomes == ["ThrottlingException"] * 2
+        assert outcomes == ["ThrottlingException"] * 3
         assert emu.stats()["throttled_by"] == {("ListCopyJobs", "us-east-1"): 1,
-                                               ("ListRestoreJobs", "us-east-1"): 1}
+                                               ("ListRestoreJobs", "us-east-1"): 1, ("ListScanJobs", "us-east-1"): 1}
     assert outcomes.count("ok") <= 1
 
 
 def test_access_denied_per_region_and_per_operation(emu):
     emu.load_jobs("backup", "us-east-1", [job("backup", "b1", "2026-11-26T01:00:00")])
-    emu.set_faults(denied_regions=["eu-west-1"], denied=[["us-east-1", "ListCopyJobs"]])
+    emu.set_faults(denied_regions=["eu-west-1"], denied=[["us-east-1", "ListCopyJobs"], ["us-east-1", "scan"]])
     with pytest.raises(ClientError) as e:
         client(emu, "eu-west-1").list_restore_jobs()
     assert error_of(e) == (403, "AccessDeniedException")
@@ -501,9 +528,13 @@ def test_access_denied_per_region_and_per_operation(emu):
         client(emu, "us-east-1").list_copy_jobs(ByAccountId="*")
     assert error_of(e) == (403, "AccessDeniedException") and "ListCopyJobs" in str(e.value)
     assert ids(client(emu, "us-east-1").list_backup_jobs(ByAccountId="*")["BackupJobs"]) == ["b1"]
+    with pytest.raises(ClientError) as e:
+        client(emu, "us-east-1").list_scan_jobs(ByAccountId="*", ByState="RUNNING")
+    assert error_of(e) == (403, "AccessDeniedException") and "backup:ListScanJobs" in str(e.value)
     stats = emu.stats()
-    assert stats["denied"] == 2
-    assert stats["denied_by"] == {("ListRestoreJobs", "eu-west-1"): 1, ("ListCopyJobs", "us-east-1"): 1}
+    assert stats["denied"] == 3
+    assert stats["denied_by"] == {("ListRestoreJobs", "eu-west-1"): 1, ("ListCopyJobs", "us-east-1"): 1,
+                                  ("ListScanJobs", "us-east-1"): 1}
     emu.set_faults()
     assert client(emu, "eu-west-1").list_restore_jobs()["RestoreJobs"] == []
 
@@ -580,7 +611,8 @@ def test_http_admin_api_through_the_client(emu):
     spec = synthetic.OrgSpec(accounts=synthetic.default_accounts(3), regions=["ap-southeast-2"],
                              backup_jobs_per_day=30, copy_jobs_per_day=20, restore_jobs_per_day=20)
     loaded = admin.generate(spec)
-    assert loaded == {"backup/ap-southeast-2": 30, "copy/ap-southeast-2": 20, "restore/ap-southeast-2": 20}
+    assert loaded == {"backup/ap-southeast-2": 30, "copy/ap-southeast-2": 20, "restore/ap-southeast-2": 20,
+                      "scan/ap-southeast-2": 20}
     c = client(emu, "ap-southeast-2")
     assert len(list_all(c, ByAccountId="*")) == 30
     assert admin.set_faults(throttle_rate=0.5, seed=3)["throttle_rate"] == 0.5
@@ -592,7 +624,7 @@ def test_http_admin_api_through_the_client(emu):
     assert stats["jobs_loaded"][("copy", "eu-west-1")] == 1
     assert admin.settle(seed=1) > 0
     for op, _key, field in (("list_backup_jobs", "BackupJobs", "State"), ("list_copy_jobs", "CopyJobs", "State"),
-                           ("list_restore_jobs", "RestoreJobs", "Status")):
+                           ("list_restore_jobs", "RestoreJobs", "Status"), ("list_scan_jobs", "ScanJobs", "State")):
         states = {j[field] for j in list_all(c, op, ByAccountId="*")}
         assert states <= synthetic.FINAL_STATES[op.split("_")[1]]
     admin.reset_stats()
@@ -605,11 +637,13 @@ def test_http_admin_api_through_the_client(emu):
 
 def test_generated_organisation_lists_back_identically(emu):
     spec = synthetic.OrgSpec(accounts=synthetic.default_accounts(4, MGMT), regions=["us-east-1", "eu-west-1"],
-                             days=2, backup_jobs_per_day=60, copy_jobs_per_day=50, restore_jobs_per_day=50, seed=5)
+                             days=2, backup_jobs_per_day=60, copy_jobs_per_day=50, restore_jobs_per_day=50, seed=5,
+                             scan_jobs_per_day=30)
     emu.generate(spec)
     expected = synthetic.generate(spec)
     for (job_type, region), jobs in expected.items():
-        op = {"backup": "list_backup_jobs", "copy": "list_copy_jobs", "restore": "list_restore_jobs"}[job_type]
+        op = {"backup": "list_backup_jobs", "copy": "list_copy_jobs", "restore": "list_restore_jobs",
+              "scan": "list_scan_jobs"}[job_type]
         got = list_all(client(emu, region), op, ByAccountId="*")
         id_field = synthetic.ID_FIELD[job_type]
         assert sorted(ids(got, id_field)) == sorted(ids(jobs, id_field))
@@ -654,7 +688,7 @@ def test_cli_runs_as_a_process_until_sigterm(tmp_path):
 def test_generate_over_http_takes_a_bare_spec_and_replace(emu):
     emu.load_jobs("backup", "us-east-1", [job("backup", "old", "2026-11-26T01:00:00")])
     spec = synthetic.OrgSpec(regions=["us-east-1"], backup_jobs_per_day=12, copy_jobs_per_day=0,
-                             restore_jobs_per_day=0).to_dict()
+                             restore_jobs_per_day=0, scan_jobs_per_day=0).to_dict()
     spec["replace"] = True
     req = urllib.request.Request(emu.url + "/_emulator/generate", data=json.dumps(spec).encode(), method="POST")
     with urllib.request.urlopen(req) as resp:

@@ -16,13 +16,13 @@ GOLDEN_DETAIL = (
     '{"run_id":"jr_0123abcd","report_date":"2026-11-26","total":2,"part":1,"parts":1,"jobs":['
     '{"job_type":"copy","job_id":"c-9","status":"FAILED","validation_status":null,"account_id":"444455556666",'
     '"account_name":"data-platform-prod","region":"us-east-1","resource_type":"S3",'
-    '"resource_arn":"arn:aws:s3:::lake-raw","message_category":"INVALID_PARAMETERS",'
+    '"resource_arn":"arn:aws:s3:::lake-raw","scan_result_status":null,"message_category":"INVALID_PARAMETERS",'
     '"status_message":"Copy job failed because the destination region is not opted in.",'
     '"creation_date":"2026-11-26T01:02:03.456Z","completion_date":"2026-11-26T02:00:00.000Z",'
     '"report_date":"2026-11-26"},'
     '{"job_type":"restore","job_id":"r-7","status":"COMPLETED","validation_status":"FAILED",'
     '"account_id":"444455556666","account_name":"données-prod","region":"us-east-1","resource_type":"RDS",'
-    '"resource_arn":"arn:aws:rds:us-east-1:444455556666:db:ledger","message_category":null,'
+    '"resource_arn":"arn:aws:rds:us-east-1:444455556666:db:ledger","scan_result_status":null,"message_category":null,'
     '"status_message":"Validation script exited with status 1","creation_date":"2026-11-26T01:02:03.456Z",'
     '"completion_date":"2026-11-26T02:00:00.000Z","report_date":"2026-11-26"}]}')
 

@@ -17,7 +17,7 @@ from .builders import api_job
 
 DAY = dt.date(2026, 11, 26)
 MEMBER = "210987654321"
-LISTINGS = ["ListBackupJobs", "ListCopyJobs", "ListRestoreJobs"]
+LISTINGS = ["ListBackupJobs", "ListCopyJobs", "ListRestoreJobs", "ListScanJobs"]
 
 
 def job_session() -> boto3.Session:
@@ -96,7 +96,7 @@ def offline_client():
     return boto3.Session(region_name="us-east-1").client("backup", aws_access_key_id="x", aws_secret_access_key="y")
 
 
-def offline_parser(operations=("ListBackupJobs", "ListCopyJobs", "ListRestoreJobs")):
+def offline_parser(operations=tuple(LISTINGS)):
     client = offline_client()
     return client, fastparse.FastPageParser(client.meta.service_model, list(operations))
 

@@ -39,7 +39,8 @@ def test_a_run_reports_every_slice_by_region_job_type_and_day(small_org):
     report = job.run(settings)
     days = (dt.date(2026, 11, 25), dt.date(2026, 11, 26))
     assert [(r.region, r.job_type, r.day) for r in report.results] == [
-        (region, job_type, day) for region in REGIONS for job_type in ("backup", "copy", "restore") for day in days]
+        (region, job_type, day) for region in REGIONS for job_type in ("backup", "copy", "restore", "scan")
+        for day in days]
     assert all(r.written for r in report.results) and report.failures is None
     jobs = {(r.region, r.job_type, r.day): sum(r.counts.values()) for r in report.results if r.counts}
     assert jobs == {("us-east-1", "backup", days[0]): 1, ("us-east-1", "backup", days[1]): 1,
@@ -47,7 +48,8 @@ def test_a_run_reports_every_slice_by_region_job_type_and_day(small_org):
     assert report.ledger_paths == [f"s3://{small_org.bucket}/{small_org.prefix}/report_runs/report_date={day}/"
                                    f"{settings.run_id}.csv" for day in days]
     assert len(read_rows(small_org.session, small_org.bucket, "report_runs")) == len(report.results)
-    assert report.pages == (12, 0)  # one page a slice, every one parsed on the fast path
+    # one page a slice, five a scan lane (its window at once), every one parsed on the fast path
+    assert report.pages == (12 + 2 * 5, 0)
 
 
 def test_a_run_with_a_denied_region_exits_1_and_its_last_line_is_the_summary(small_org, emulator, capsys):
@@ -59,11 +61,12 @@ def test_a_run_with_a_denied_region_exits_1_and_its_last_line_is_the_summary(sma
     out, err = capsys.readouterr()
     assert status == 1, err[-3000:]
     error_line, summary = err.splitlines()[-2:]
-    assert error_line.startswith("backup-report: error: 6 of 12 job slice(s) could not be fetched")
+    assert error_line.startswith("backup-report: error: 8 of 16 job slice(s) could not be fetched")
+    # the scan lane lists its window at once: both its days failed (none skipped)
     assert re.sub(r"; \d+\.\ds$", "", summary).endswith(
-        "ERROR backup_report: run jr_denied failed (exit status 1): 6 job slice(s) written, 3 failed, 3 skipped; "
-        f"jobs written to s3://{small_org.bucket}/{small_org.prefix}/: backup_jobs 2, copy_jobs 0, restore_jobs 0; "
-        "pages parsed: 6 fast, 0 by botocore")  # the denied calls' answers are errors, not pages
+        "ERROR backup_report: run jr_denied failed (exit status 1): 8 job slice(s) written, 5 failed, 3 skipped; "
+        f"jobs written to s3://{small_org.bucket}/{small_org.prefix}/: backup_jobs 2, copy_jobs 0, restore_jobs 0, "
+        "scan_jobs 0; pages parsed: 11 fast, 0 by botocore")  # the denied calls' answers are errors, not pages
     assert "INFO backup_report: backup jobs us-east-1 2026-11-26: 1 jobs written" in out
 
 

@@ -62,7 +62,7 @@ def small_org(report, emulator):
 def test_writes_every_job_once_under_its_day_and_status(small_org, run_job):
     r = small_org
     result = ok(run_job(r.args(REGIONS="us-east-1,eu-west-1", LOOKBACK_DAYS="2"), r.env, now=NOW))
-    assert "jobs written to s3://" in result.stdout and "backup_jobs 4, copy_jobs 1, restore_jobs 1;" in result.stdout
+    assert "jobs written to s3://" in result.stdout and "backup_jobs 4, copy_jobs 1, restore_jobs 1, scan_jobs 0;" in result.stdout
     backup = read_rows(r.session, r.bucket, "backup_jobs")
     by_id = {row["backup_job_id"]: row for row in backup}
     assert sorted(by_id) == ["b-eu", "b-late", "b-member", "b-mgmt"] and len(backup) == 4
@@ -84,7 +84,7 @@ def test_report_runs_has_a_row_per_day_type_and_region_even_without_jobs(small_o
     r = small_org
     ok(run_job(r.args(REGIONS="us-east-1,eu-west-1", LOOKBACK_DAYS="2", JOB_RUN_ID="jr_test1"), r.env, now=NOW))
     runs = read_rows(r.session, r.bucket, "report_runs")
-    assert len(runs) == 2 * 3 * 2
+    assert len(runs) == 2 * 4 * 2  # days x job types x regions
     assert {row["run_id"] for row in runs} == {"jr_test1"}
     assert all(row["succeeded"] == "true" and row["error"] == "" for row in runs)
     key = {(row["report_date"], row["job_type"], row["region"]): row for row in runs}
@@ -168,7 +168,8 @@ def test_a_denied_region_loses_nothing_and_fails_the_run(small_org, emulator, ru
         assert catalog_partitions(r.session, r.database, table.name) == s3_partitions(r.session, r.bucket, table.name)
     ledger = [row for row in read_rows(r.session, r.bucket, "report_runs") if row["run_id"] == "jr_denied"]
     failed = [row for row in ledger if row["succeeded"] == "false"]
-    assert {(row["region"], row["job_type"]) for row in failed} == {("eu-west-1", t) for t in ("backup", "copy", "restore")}
+    assert {(row["region"], row["job_type"]) for row in failed} == {
+        ("eu-west-1", t) for t in ("backup", "copy", "restore", "scan")}
     assert all("AccessDenied" in row["error"] and row["job_count"] == "" for row in failed)
     assert all(row["succeeded"] == "true" for row in ledger if row["region"] == "us-east-1")
 
@@ -250,6 +251,7 @@ def test_throttling_that_never_clears_fails_that_region_only_and_keeps_its_rows(
     after = read_rows(r.session, r.bucket, "backup_jobs")
     strip = lambda rows: sorted((x["backup_job_id"], x["status"], x["report_date"], x["region"]) for x in rows)  # noqa: E731
     assert strip(after) == strip(before)
-    # one failed day per job type stops that job type's other days: 3 types x 2 attempts
+    # one failed day per job type stops that job type's other days (the scans' first call, their whole
+    # window): 4 types x 2 attempts
     eu_calls = sum(n for (_op, region), n in emulator.stats()["requests"].items() if region == "eu-west-1")
-    assert eu_calls == 3 * 2
+    assert eu_calls == 4 * 2

@@ -23,14 +23,16 @@ DENIED = ("AccessDeniedException: User: arn:aws:sts::123456789012:assumed-role/B
 #: The whole log of a run with eu-west-1 denied, timestamps and durations normalised.
 GOLDEN_STDOUT = """\
 <ts> INFO backup_report: run jr_golden: report days 2026-11-25 to 2026-11-26, 2 region(s): us-east-1,eu-west-1, 3 account name(s) known
-<ts> INFO backup_report: listing with <n> process(es) (<cpus> CPU(s) available), 6 lane(s)
+<ts> INFO backup_report: listing with <n> process(es) (<cpus> CPU(s) available), 8 lane(s)
 <ts> INFO backup_report: backup jobs us-east-1 2026-11-25: 1 jobs written
 <ts> INFO backup_report: backup jobs us-east-1 2026-11-26: 2 jobs written
 <ts> INFO backup_report: copy jobs us-east-1 2026-11-25: 0 jobs written
 <ts> INFO backup_report: copy jobs us-east-1 2026-11-26: 1 jobs written
 <ts> INFO backup_report: restore jobs us-east-1 2026-11-25: 0 jobs written
 <ts> INFO backup_report: restore jobs us-east-1 2026-11-26: 0 jobs written
-<ts> INFO backup_report: report_runs: 12 slice row(s) written for 2 report day(s)
+<ts> INFO backup_report: scan jobs us-east-1 2026-11-25: 0 jobs written
+<ts> INFO backup_report: scan jobs us-east-1 2026-11-26: 0 jobs written
+<ts> INFO backup_report: report_runs: 16 slice row(s) written for 2 report day(s)
 <ts> INFO backup_report.notify: attention: 1 job(s) of the window need attention and are recent; new for events: 1
 <ts> INFO backup_report.notify: attention: announced 1 job(s): events 1
 """
@@ -41,14 +43,17 @@ GOLDEN_STDERR = f"""\
 <ts> ERROR backup_report: copy jobs eu-west-1 2026-11-26: skipped after the failure of 2026-11-25 (earlier rows kept): {DENIED.format(op="ListCopyJobs")}
 <ts> ERROR backup_report: restore jobs eu-west-1 2026-11-25: failed: {DENIED.format(op="ListRestoreJobs")} (earlier rows kept)
 <ts> ERROR backup_report: restore jobs eu-west-1 2026-11-26: skipped after the failure of 2026-11-25 (earlier rows kept): {DENIED.format(op="ListRestoreJobs")}
-backup-report: error: 6 of 12 job slice(s) could not be fetched; their earlier rows were kept and report_runs records the failure: \
+<ts> ERROR backup_report: scan jobs eu-west-1 2026-11-25: failed: {DENIED.format(op="ListScanJobs")} (earlier rows kept)
+<ts> ERROR backup_report: scan jobs eu-west-1 2026-11-26: failed: {DENIED.format(op="ListScanJobs")} (earlier rows kept)
+backup-report: error: 8 of 16 job slice(s) could not be fetched; their earlier rows were kept and report_runs records the failure: \
 region eu-west-1, backup jobs, 2 day(s) 2026-11-25..2026-11-26, 1 of them skipped after the first failure: \
 {DENIED.format(op="ListBackupJobs")}; \
 region eu-west-1, copy jobs, 2 day(s) 2026-11-25..2026-11-26, 1 of them skipped after the first failure: \
 {DENIED.format(op="ListCopyJobs")}; \
 region eu-west-1, restore jobs, 2 day(s) 2026-11-25..2026-11-26, 1 of them skipped after the first failure: \
-{DENIED.format(op="ListRestoreJobs")}
-<ts> ERROR backup_report: run jr_golden failed (exit status 1): 6 job slice(s) written, 3 failed, 3 skipped; jobs written to s3://<bucket>/backup-reports/: backup_jobs 3, copy_jobs 1, restore_jobs 0; pages parsed: 6 fast, 0 by botocore; <seconds>s
+{DENIED.format(op="ListRestoreJobs")}; \
+region eu-west-1, scan jobs, 2 day(s) 2026-11-25..2026-11-26: {DENIED.format(op="ListScanJobs")}
+<ts> ERROR backup_report: run jr_golden failed (exit status 1): 8 job slice(s) written, 5 failed, 3 skipped; jobs written to s3://<bucket>/backup-reports/: backup_jobs 3, copy_jobs 1, restore_jobs 0, scan_jobs 0; pages parsed: 11 fast, 0 by botocore; <seconds>s
 """
 
 _TIMESTAMP = re.compile(r"^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d,\d{3} ", re.MULTILINE)
@@ -129,9 +134,9 @@ def test_a_run_that_succeeds_ends_with_its_summary_on_stdout(report, emulator, r
     assert result.returncode == 0, result.stderr[-3000:]
     assert result.stderr == ""
     last = normalised(result.stdout, report.bucket).splitlines()[-1]
-    assert last == ("<ts> INFO backup_report: run jr_ok succeeded: 3 job slice(s) written, 0 failed, 0 skipped; "
-                    "jobs written to s3://<bucket>/backup-reports/: backup_jobs 1, copy_jobs 0, restore_jobs 0; "
-                    "pages parsed: 3 fast, 0 by botocore; <seconds>s")
+    assert last == ("<ts> INFO backup_report: run jr_ok succeeded: 4 job slice(s) written, 0 failed, 0 skipped; jobs "
+                    "written to s3://<bucket>/backup-reports/: backup_jobs 1, copy_jobs 0, restore_jobs 0, "
+                    "scan_jobs 0; pages parsed: 8 fast, 0 by botocore; <seconds>s")
 
 
 def test_a_run_refused_before_it_starts_still_ends_with_its_summary(run_job, aws_env):
@@ -139,8 +144,8 @@ def test_a_run_refused_before_it_starts_still_ends_with_its_summary(run_job, aws
     assert result.returncode == 2 and result.stdout == ""
     lines = normalised(result.stderr, "b-b-b").splitlines()
     assert lines[0].startswith("backup-report: error: unknown argument --LOOKBAK_DAYS; did you mean --LOOKBACK_DAYS?")
-    assert lines[1:] == ["<ts> ERROR backup_report: run jr_typo failed (exit status 2): 0 job slice(s) written, "
-                         "0 failed, 0 skipped; jobs written: backup_jobs 0, copy_jobs 0, restore_jobs 0; <seconds>s"]
+    assert lines[1:] == ["<ts> ERROR backup_report: run jr_typo failed (exit status 2): 0 job slice(s) written, 0 failed, "
+                         "0 skipped; jobs written: backup_jobs 0, copy_jobs 0, restore_jobs 0, scan_jobs 0; <seconds>s"]
 
 
 def test_no_region_names_the_setting_boto3_reads(report, run_job):

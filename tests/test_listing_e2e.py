@@ -25,7 +25,7 @@ def test_threads_or_processes_report_every_job_once(report, emulator, run_job, p
                      report.env, now="2026-11-26T23:30:00", extra_env={"BACKUP_REPORT_PROCESSES": processes})
     emulator.set_faults()
     assert result.returncode == 0, result.stderr[-3000:]
-    used = re.search(r"listing with (\d+) process\(es\) \((\d+) CPU\(s\) available\), 9 lane\(s\)", result.stdout)
+    used = re.search(r"listing with (\d+) process\(es\) \((\d+) CPU\(s\) available\), 12 lane\(s\)", result.stdout)
     assert used and used.group(1) == processes, result.stdout[-2000:]
     for job_type, table in JOB_TABLES_BY_TYPE.items():
         want = sorted(job[ID_FIELD[job_type]] for (jt, _), jobs in generate(SPEC).items() if jt == job_type

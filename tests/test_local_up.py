@@ -178,7 +178,7 @@ def test_local_up_keeps_a_local_aws_that_the_printed_commands_use(tmp_path):
             if argv[1] == "query" and argv[2] == "failed_backup_jobs":
                 assert result.stdout.startswith("-- Which backup jobs failed") and "always-failing" in result.stdout
             if argv[1] == "run":
-                assert "succeeded: 27 job slice(s) written, 0 failed, 0 skipped, inventory written;" in result.stdout
+                assert "succeeded: 36 job slice(s) written, 0 failed, 0 skipped, inventory written;"  # 3 days x 3 regions x 4 types in result.stdout
             if argv[1] == "doctor":
                 checks = result.stdout.splitlines()
                 assert all(line.startswith("✓ ") for line in checks[:-1]) and len(checks) > 10, result.stdout

@@ -129,7 +129,8 @@ def test_01_failed_backup_jobs(history, ask):
 
 
 def test_02_daily_status_counts(history, ask):
-    expected = Counter((x["report_date"], x["job_type"], x["status"]) for x in history["rows"] if in_window(x, 30))
+    expected = Counter((x["report_date"], x["job_type"], x["status"]) for x in history["rows"]
+                       if in_window(x, 30) and x["job_type"] != "scan")
     got = {(r["report_date"], r["job_type"], r["status"]): r["job_count"] for r in records(ask("02_daily_status_counts"))}
     assert got == dict(expected)
     one_day = ask("02_daily_status_counts", days=1)
@@ -319,16 +320,21 @@ def test_15_jobs_needing_attention(history, ask, local_aws):
     from .builders import read_rows
 
     def key(x):
-        return (x["job_type"], x["id"], x["status"], x["validation"] or "")
+        return (x["job_type"], x["id"], x["status"], x["validation"] or x["scan_result"] or "")
 
-    expected = {key(x) for x in history["rows"] if in_window(x, 7)
-                and needs_attention(x["job_type"], x["status"], x["message_category"], x["validation"])}
-    got = {(r["job_type"], r["job_id"], r["status"], r["validation_status"]): r
-           for r in records(ask("15_jobs_needing_attention"))}
-    assert set(got) == expected and {k[0] for k in got} == {"backup", "copy", "restore"}
+    expected = {key(x) for x in history["rows"] if in_window(x, 7) and needs_attention(
+        x["job_type"], x["status"], x["message_category"], x["validation"], x["scan_result"])}
+    answer = records(ask("15_jobs_needing_attention"))
+    got = {(r["job_type"], r["job_id"], r["status"], r["validation_status"] or r["scan_result_status"]): r
+           for r in answer}
+    assert set(got) == expected and {k[0] for k in got} == {"backup", "copy", "restore", "scan"}
+    threats = [r["is_threat_found"] for r in answer]
+    assert threats == sorted(threats, reverse=True) and 0 < sum(threats) < len(threats)  # malware found first
+    assert all(r["is_threat_found"] == (r["scan_result_status"] == "THREATS_FOUND") for r in answer)
     # announced: what the history's runs recorded in the alerts ledger (events on; no digest topic)
     alerts = read_rows(boto3.Session(), history["bucket"], "alerts")
-    announced = {(a["job_type"], a["job_id"], a["status"], a["validation_status"]) for a in alerts}
+    announced = {(a["job_type"], a["job_id"], a["status"], a["validation_status"] or a["scan_result_status"])
+                 for a in alerts}
     assert {k for k, r in got.items() if r["is_announced"]} == announced & expected
     assert all((r["event_sent_at"] is not None) == r["is_announced"] and r["digest_sent_at"] is None
                for r in got.values())
@@ -338,6 +344,28 @@ def test_15_jobs_needing_attention(history, ask, local_aws):
     assert recent and all(rows[k]["report_date"] >= day(3) for k in recent)
     assert any(not r["is_announced"] for k, r in got.items() if rows[k]["report_date"] <= day(4))
     assert {rows[k]["report_date"] for k in announced - expected} <= {OLD_FIRST, OLD_FIRST + dt.timedelta(days=1)}
+
+
+def test_16_malware_scans(history, ask):
+    window = jobs(history, "scan", 7)
+    flagged = [x for x in window if x["scan_result"] == "THREATS_FOUND" or x["status"] == "FAILED"]
+    backups = {}  # recovery point -> its (latest) backup job, among those the query may read
+    for x in sorted(history["rows"], key=lambda x: (x["creation"], x["id"])):
+        if x["job_type"] == "backup" and x["status"] in ("COMPLETED", "PARTIAL") and x["recovery_point"] and \
+                day(7 + 30) < x["report_date"] <= TODAY:
+            backups[x["recovery_point"]] = x["id"]
+    expected = {(x["id"], x["account_id"], x["status"], x["scan_result"] or "", x["recovery_point"],
+                 x["vault_name"], backups.get(x["recovery_point"])) for x in flagged}
+    answer = records(ask("16_malware_scans"))
+    got = {(r["scan_job_id"], r["account_id"], r["status"], r["scan_result_status"], r["recovery_point_arn"],
+            r["backup_vault_name"], r["backup_job_id"]) for r in answer}
+    assert got == expected and len(answer) == len(expected)
+    assert {"THREATS_FOUND", ""} <= {x[3] for x in got} and any(x[6] for x in got) and any(not x[6] for x in got)
+    threats = [r["is_threat_found"] for r in answer]
+    assert threats == sorted(threats, reverse=True)  # malware found first
+    per_account = Counter(x["account_id"] for x in flagged if x["scan_result"] == "THREATS_FOUND")
+    assert all(r["threats_in_account"] == per_account[r["account_id"]] for r in answer)
+    assert {(r["days_from"], r["days_to"]) for r in answer} == {(day(6), TODAY)}
 
 
 def test_the_last_days_end_on_the_newest_reported_day(history, ask, local_aws):

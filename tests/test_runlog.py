@@ -35,16 +35,16 @@ def results():
 def test_the_summary_counts_slices_by_outcome_and_jobs_by_table():
     assert summary("jr_1", results(), 12.345, 1, "s3://b/p/") == (
         "run jr_1 failed (exit status 1): 10 job slice(s) written, 1 failed, 1 skipped; jobs written to s3://b/p/: "
-        "backup_jobs 12, copy_jobs 2, restore_jobs 4; 12.3s")
+        "backup_jobs 12, copy_jobs 2, restore_jobs 4, scan_jobs 0; 12.3s")
     assert summary("", [], 0.04, 0) == (
         "run - succeeded: 0 job slice(s) written, 0 failed, 0 skipped; jobs written: backup_jobs 0, copy_jobs 0, "
-        "restore_jobs 0; 0.0s")
+        "restore_jobs 0, scan_jobs 0; 0.0s")
 
 
 def test_the_summary_tells_how_many_pages_took_the_fast_path_when_counted():
     line = summary("jr_1", results()[:1], 3.0, 0, "s3://b/p/", pages=(120, 3))
     assert line == ("run jr_1 succeeded: 1 job slice(s) written, 0 failed, 0 skipped; jobs written to s3://b/p/: "
-                    "backup_jobs 3, copy_jobs 0, restore_jobs 0; pages parsed: 120 fast, 3 by botocore; 3.0s")
+                    "backup_jobs 3, copy_jobs 0, restore_jobs 0, scan_jobs 0; pages parsed: 120 fast, 3 by botocore; 3.0s")
 
 
 def test_the_failure_message_names_each_lane_with_its_days_and_first_cause():

@@ -156,3 +156,74 @@ def test_a_lane_skips_the_days_after_its_first_failure_and_lists_them_no_more(re
         ("ERROR", "backup jobs us-east-1 2026-11-25: failed: AccessDeniedException: denied (earlier rows kept)"),
         ("ERROR", "backup jobs us-east-1 2026-11-26: skipped after the failure of 2026-11-25 (earlier rows kept): "
                   "AccessDeniedException: denied")]
+
+
+def test_a_scan_lane_lists_its_window_once_and_writes_each_day(report):
+    scans = [{"ScanJobId": f"s-{n}", "AccountId": "111122223333", "State": state,
+              "CreationDate": dt.datetime(2026, 11, 24 + n, 5, tzinfo=UTC)}
+             for n, state in enumerate(("COMPLETED", "CANCELED", "RUNNING"))]
+    calls = []
+
+    class Pages:
+        def paginate(self, **params):
+            calls.append(params)
+            key = params.get("ByState") or "completed"
+            yield {"ScanJobs": [s for s in scans if s["State"] == key or (key == "completed" and s["State"] in (
+                "COMPLETED", "CANCELED"))]}
+
+    class Client:
+        def get_paginator(self, operation):
+            assert operation == "list_scan_jobs"
+            return Pages()
+
+    settings = parse_arguments(report.args(LOOKBACK_DAYS="3"), now=NOW)
+    catalog.ensure_table(report.session, report.database, report.bucket, report.prefix, schema.SCAN_JOBS)
+    results = run_lane(Client(), report.session, settings, schema.SCAN_JOBS, "us-east-1", {})
+    assert len(calls) == 5  # the window at once, not a listing per day
+    assert [(r.day, r.written, r.counts) for r in results] == [
+        (dt.date(2026, 11, 24), True, {"COMPLETED": 1}), (dt.date(2026, 11, 25), True, {"CANCELED": 1}),
+        (dt.date(2026, 11, 26), True, {"RUNNING": 1})]
+    assert sorted((r["scan_job_id"], r["report_date"], r["status"])
+                  for r in read_rows(report.session, report.bucket, "scan_jobs")) == [
+        ("s-0", "2026-11-24", "COMPLETED"), ("s-1", "2026-11-25", "CANCELED"), ("s-2", "2026-11-26", "RUNNING")]
+
+
+def test_a_failed_scan_listing_fails_every_day_of_its_lane_and_writes_nothing(report, caplog):
+    class Denied:
+        def get_paginator(self, _operation):
+            return self
+
+        def paginate(self, **_params):
+            raise ClientError({"Error": {"Code": "AccessDeniedException", "Message": "denied"}}, "ListScanJobs")
+
+    settings = parse_arguments(report.args(LOOKBACK_DAYS="3"), now=NOW)
+    with caplog.at_level(logging.INFO, logger="backup_report"):
+        results = run_lane(Denied(), report.session, settings, schema.SCAN_JOBS, "us-east-1", {})
+    assert [(r.day, r.failed, r.skipped, r.error) for r in results] == [
+        (day, True, False, "AccessDeniedException: denied") for day in settings.days]
+    assert [r.getMessage() for r in caplog.records if r.name == "backup_report"] == [
+        f"scan jobs us-east-1 {day}: failed: AccessDeniedException: denied (earlier rows kept)"
+        for day in settings.days]
+    assert objects(report.session, report.bucket) == {}
+
+
+def test_a_scan_slice_of_one_day_lists_that_day_by_state_and_completion(report):
+    calls = []
+
+    class Pages:
+        def paginate(self, **params):
+            calls.append(params)
+            yield {"ScanJobs": [{"ScanJobId": "s-1", "AccountId": "1", "State": "RUNNING",
+                                 "CreationDate": dt.datetime(2026, 11, 26, 5, tzinfo=UTC)},
+                                {"ScanJobId": "s-0", "AccountId": "1", "State": "RUNNING",
+                                 "CreationDate": dt.datetime(2026, 11, 25, 5, tzinfo=UTC)}]}
+
+    class Client:
+        def get_paginator(self, _operation):
+            return Pages()
+
+    settings = parse_arguments(report.args(), now=NOW)
+    catalog.ensure_table(report.session, report.database, report.bucket, report.prefix, schema.SCAN_JOBS)
+    result = run_slice(Client(), report.session, settings, schema.SCAN_JOBS, "us-east-1", DAY, {})
+    assert result.written and result.counts == {"RUNNING": 1} and len(calls) == 5
+    assert calls[2]["ByCompleteAfter"] == dt.datetime(2026, 11, 25, 23, 59, 59, tzinfo=UTC)

@@ -18,6 +18,8 @@ MODEL = botocore.session.get_session().get_service_model("backup")
 ITEM_SHAPES = {t: MODEL.operation_model(s.OPERATION[t]).output_shape.members[s.RESULT_KEY[t]].member
                for t in s.JOB_TYPES}
 GIB4 = 4 * 2**30
+#: The job types before scan jobs: their generated jobs keep their fingerprints.
+OLD_TYPES = ("backup", "copy", "restore")
 
 
 def small(**kw: Any) -> s.OrgSpec:
@@ -83,7 +85,7 @@ def test_spec_json_round_trip_and_validation():
     again = s.OrgSpec.from_json(spec.to_json())
     assert again == spec and isinstance(again.first_day, date) and isinstance(again.accounts[0], tuple)
     assert s.OrgSpec.from_json(json.loads(spec.to_json())) == spec
-    assert spec.total_jobs() == 3 * (50 + 50 + 50) and spec.total_jobs("copy") == 150
+    assert spec.total_jobs() == 3 * (50 + 50 + 50 + 20) and spec.total_jobs("copy") == 150
     with pytest.raises(ValueError):
         s.OrgSpec.from_json('{"acounts": []}')
     with pytest.raises(ValueError):
@@ -116,17 +118,17 @@ def test_a_seed_gives_the_same_bytes_release_after_release():
     coverage = s.OrgSpec(accounts=s.default_accounts(5), regions=["us-east-1", "eu-west-1"],
                          first_day=date(2026, 11, 26), days=1, backup_jobs_per_day=120, copy_jobs_per_day=60,
                          restore_jobs_per_day=60, seed=11, now=datetime(2026, 11, 26, 18, 0, tzinfo=utc))
-    jobs = s.generate(coverage)
+    jobs = s.generate(coverage, OLD_TYPES)
     accounts = s.default_accounts(12)
     story = s.OrgSpec(accounts=accounts, regions=["us-east-1", "eu-west-1", "ap-southeast-2"],
                       first_day=date(2026, 11, 17), days=10, seed=7, story=True, backup_jobs_per_day=60,
                       copy_jobs_per_day=24, restore_jobs_per_day=20, incident=(accounts[5][0], date(2026, 11, 21), 2),
                       now=datetime(2026, 11, 26, 23, 59, tzinfo=utc))
-    told = s.generate(story)
+    told = s.generate(story, OLD_TYPES)
     inv = s.inventory(story, told)
     keyed = lambda data: {"/".join(k): v for k, v in data.items()}  # noqa: E731
     assert {
-        "plain": fingerprint(keyed(s.generate(s.OrgSpec(days=2)))),
+        "plain": fingerprint(keyed(s.generate(s.OrgSpec(days=2), OLD_TYPES))),
         "coverage": fingerprint(keyed(jobs)),
         "settled": fingerprint(keyed(s.settle(jobs, seed=3))),
         "story": fingerprint(keyed(told)),
@@ -139,6 +141,11 @@ def test_a_seed_gives_the_same_bytes_release_after_release():
         "story": "dac6c7578654791b93a8d48bae4c7eb1117625f35cee0d4c1739ae9bedec31c7",
         "inventory": "7c34dc7ff94e2e4afc77eaa89d476de46967fdc491a24dc48507c711ad85399e",
     }
+    # scans came later: the other job types above did not move
+    assert {"coverage": fingerprint(keyed(s.generate(coverage, ["scan"]))),
+            "story": fingerprint(keyed(s.generate(story, ["scan"])))} == {
+        "coverage": "d8fd7ce71886ee843231accb7cf25b611f6decf72997627f3afe60bbb9c17f55",
+        "story": "44cbfc1991d12633b601e56a28c5819b28acb3d90b511c9a60f7bb8749671267"}
 
 
 def test_streaming_matches_generate_and_a_day_stands_alone():
@@ -182,7 +189,7 @@ def test_timestamps_fall_in_their_day_and_make_sense():
     for (job_type, _region), jobs in s.generate(spec).items():
         status = s.STATUS_FIELD[job_type]
         for k, job in enumerate(jobs):
-            start, end = day_bounds(spec.first_day + timedelta(days=k // 50))
+            start, end = day_bounds(spec.first_day + timedelta(days=k // spec.jobs_per_day(job_type)))
             assert start <= job["CreationDate"] < end
             if job[status] in s.FINAL_STATES[job_type]:
                 assert job["CompletionDate"] > job["CreationDate"]
@@ -196,6 +203,9 @@ def test_timestamps_fall_in_their_day_and_make_sense():
 def coverage_problems(job_type: str, jobs: List[Dict[str, Any]], spec: s.OrgSpec, region: str, day: date) -> List[str]:
     """What one (type, region, day) with >= 50 jobs lacks of the promised coverage."""
     problems = _common_problems(job_type, jobs, spec, day) + _message_problems(jobs)
+    if job_type == "scan":
+        return problems + _scan_problems(jobs, day)
+    problems += _size_and_parent_problems(job_type, jobs)
     if job_type in ("backup", "copy"):
         status = s.STATUS_FIELD[job_type]
         if not any(j[status] == "COMPLETED" and j.get("MessageCategory") not in (None, "SUCCESS") for j in jobs):
@@ -209,7 +219,6 @@ def coverage_problems(job_type: str, jobs: List[Dict[str, Any]], spec: s.OrgSpec
 def _common_problems(job_type: str, jobs: List[Dict[str, Any]], spec: s.OrgSpec, day: date) -> List[str]:
     problems = []
     status = s.STATUS_FIELD[job_type]
-    id_field = s.ID_FIELD[job_type]
     missing = set(s.STATES[job_type]) - {j[status] for j in jobs}
     if missing:
         problems.append(f"states {missing}")
@@ -219,14 +228,37 @@ def _common_problems(job_type: str, jobs: List[Dict[str, Any]], spec: s.OrgSpec,
         problems.append("00:00:00.500 / 23:59:59.500")
     if not any(j[status] in ("RUNNING",) and "CompletionDate" not in j for j in jobs):
         problems.append("running without CompletionDate")
+    if set(spec.account_ids) - {j["AccountId"] for j in jobs}:
+        problems.append("every account")
+    return problems
+
+
+def _size_and_parent_problems(job_type: str, jobs: List[Dict[str, Any]]) -> List[str]:
+    problems = []
+    id_field = s.ID_FIELD[job_type]
     if not any(j.get("BackupSizeInBytes", 0) > GIB4 for j in jobs):
         problems.append("size > 4 GiB")
     parents = {j[id_field] for j in jobs if j.get("IsParent")}
     children = [j for j in jobs if j.get("ParentJobId")]
     if not parents or not children or not all(c["ParentJobId"] in parents for c in children):
         problems.append("parent/child jobs")
-    if set(spec.account_ids) - {j["AccountId"] for j in jobs}:
-        problems.append("every account")
+    return problems
+
+
+def _scan_problems(jobs: List[Dict[str, Any]], day: date) -> List[str]:
+    problems = []
+    threats = {j["State"] for j in jobs if j.get("ScanResult", {}).get("ScanResultStatus") == "THREATS_FOUND"}
+    if {"COMPLETED", "COMPLETED_WITH_ISSUES"} - threats:
+        problems.append(f"threats found in {threats}")
+    modes = {j["ScanMode"] for j in jobs}
+    if modes != {"FULL_SCAN", "INCREMENTAL_SCAN"}:
+        problems.append(f"scan modes {modes}")
+    if any(("ScanBaseRecoveryPointArn" in j) != (j["ScanMode"] == "INCREMENTAL_SCAN") for j in jobs):
+        problems.append("incremental scans and their base")
+    if not any(j.get("CompletionDate", 0) >= day_bounds(day)[1] for j in jobs):
+        problems.append("completed the next day")
+    if {j["ResourceType"] for j in jobs} != {"EBS", "EC2", "S3"}:
+        problems.append("resource types")
     return problems
 
 
@@ -289,7 +321,8 @@ def _restore_problems(jobs: List[Dict[str, Any]], _region: str) -> List[str]:
 @pytest.mark.parametrize("seed, accounts, per_day", [(0, 5, 50), (11, 3, 50), (99, 1, 64), (7, 8, 500)])
 def test_every_day_and_region_with_fifty_jobs_has_the_full_coverage(seed, accounts, per_day):
     spec = small(seed=seed, accounts=s.default_accounts(accounts), regions=["us-east-1", "ap-southeast-2"],
-                 days=2, backup_jobs_per_day=per_day, copy_jobs_per_day=per_day, restore_jobs_per_day=per_day)
+                 days=2, backup_jobs_per_day=per_day, copy_jobs_per_day=per_day, restore_jobs_per_day=per_day,
+                 scan_jobs_per_day=per_day)
     if accounts > 5:  # more accounts than coverage slots per account: spread is over the random jobs
         spec.accounts = spec.accounts[:8]
     for job_type, region, day, jobs in s.iter_chunks(spec):
@@ -403,3 +436,17 @@ def test_generation_is_fast():
     elapsed = time.perf_counter() - t0
     assert n == 40_000
     assert elapsed < 8, f"{elapsed:.1f}s for 40k jobs: 1M would not be well under a minute"
+
+
+def test_scans_scan_the_recovery_points_of_completed_backups():
+    data = s.generate(small(regions=["us-east-1"], backup_jobs_per_day=200, scan_jobs_per_day=60))
+    backups = {j["RecoveryPointArn"]: j for j in data[("backup", "us-east-1")] if j.get("RecoveryPointArn")}
+    scans = data[("scan", "us-east-1")]
+    linked = [x for x in scans if x["RecoveryPointArn"] in backups]
+    assert len(linked) >= 40 and len(scans) - len(linked) <= len(s.COVERAGE_SCAN) + 4
+    for scan in linked:
+        source = backups[scan["RecoveryPointArn"]]
+        assert source["State"] == "COMPLETED" and source["ResourceType"] in ("EBS", "EC2", "S3")
+        assert (scan["ResourceArn"], scan["AccountId"], scan["BackupVaultArn"]) == (
+            source["ResourceArn"], source["AccountId"], source["BackupVaultArn"])
+        assert scan["CreationDate"] > source["CompletionDate"]

@@ -112,3 +112,16 @@ def test_resources_without_a_recent_success_are_a_handful_each_with_a_reason(job
 
 def test_the_management_account_is_named_as_such():
     assert ACCOUNTS[0] == (s.DEFAULT_MANAGEMENT_ACCOUNT_ID, "management")
+
+
+def test_one_infected_resource_finds_threats_every_day_and_nothing_else_does(jobs):
+    scans = jobs[("scan", "us-east-1")]
+    threats = [j for j in scans if j.get("ScanResult", {}).get("ScanResultStatus") == "THREATS_FOUND"]
+    assert {j["ResourceArn"] for j in threats} == {s.infected(story())[1].arn}
+    assert len({day_of(j) for j in threats}) >= 9  # each night has one to announce (its backup may fail)
+    assert LAST in {day_of(j) for j in threats}
+    assert not [j for j in jobs[("scan", "eu-west-1")] if j.get("ScanResult", {}).get("ScanResultStatus") ==
+                "THREATS_FOUND"]
+    assert all(j["AccountId"] != INCIDENT[0] for j in threats)
+    recovery_points = {j.get("RecoveryPointArn") for _, j in backups(jobs) if j["State"] == "COMPLETED"}
+    assert all(j["RecoveryPointArn"] in recovery_points for j in scans)  # every story scan follows a backup

@@ -67,7 +67,9 @@ def read_ledger(session: boto3.Session, bucket: str, prefix: str, days: Iterable
                 raise BucketError(f"Cannot read the alerts ledger {path}: {describe_error(error)} (the job's "
                                   "role needs s3:GetObject on the report prefix's alerts/ folder)") from error
             for row in parse_rows(body):
-                item_key = (row["job_type"], row["job_id"], row["status"], row.get("validation_status", ""))
+                # an object written before scan jobs has no scan_result_status: it reads as none
+                item_key = (row["job_type"], row["job_id"], row["status"],
+                            row.get("validation_status") or row.get("scan_result_status") or "")
                 channels = {c for c in row.get("channels", "").split(",") if c}
                 ledger.announced.setdefault(item_key, set()).update(channels)
     return ledger

@@ -3,11 +3,14 @@
 * backup and copy jobs: ``FAILED``, ``ABORTED``, ``EXPIRED``, ``PARTIAL``, and ``COMPLETED`` with a
   ``message_category`` other than ``SUCCESS`` (case-insensitive; no category is no issue);
 * restore jobs: ``FAILED``, ``ABORTED``, and restore tests whose ``validation_status`` is
-  ``FAILED`` or ``TIMED_OUT`` (case-insensitive).
+  ``FAILED`` or ``TIMED_OUT`` (case-insensitive);
+* scan jobs: ``scan_result_status`` ``THREATS_FOUND`` (case-insensitive) in any state, and
+  ``FAILED`` or ``COMPLETED_WITH_ISSUES``.
 
-An *item* is ``(job_type, job_id, status, validation_status)``: a job is announced again when it
-becomes attention-worthy in another way (a restore test's validation fails after the restore
-completed, a RUNNING job settles as FAILED), never twice for the same item.
+An *item* is ``(job_type, job_id, status, validation_status | scan_result_status)``: a job is
+announced again when it becomes attention-worthy in another way (a restore test's validation
+fails after the restore completed, a RUNNING job settles as FAILED, a scan's result changes),
+never twice for the same item.
 ``sql_condition`` renders the same rules for ``sql/15_jobs_needing_attention.sql`` (a test holds
 the file to it).
 """
@@ -31,17 +34,25 @@ RESTORE_FAILED_STATES: Tuple[str, ...] = ("FAILED", "ABORTED")
 #: ... and so does a restore test with one of these validation statuses.
 FAILED_VALIDATIONS: Tuple[str, ...] = ("FAILED", "TIMED_OUT")
 
+#: Scan jobs in these states need attention ...
+SCAN_FAILED_STATES: Tuple[str, ...] = ("FAILED", "COMPLETED_WITH_ISSUES")
+#: ... and so does a scan with this result, whatever its state (digest: first, under its own heading).
+THREATS_FOUND = "THREATS_FOUND"
+
 #: The status partitions of a job table that can hold an item (None: every one).
 CANDIDATE_STATUSES = {
     "backup": FAILED_STATES + (COMPLETED,),
     "copy": FAILED_STATES + (COMPLETED,),
     "restore": None,
+    "scan": None,
 }
 
 
 def needs_attention(job_type: str, status: Optional[str], message_category: Optional[str] = None,
-                    validation_status: Optional[str] = None) -> bool:
+                    validation_status: Optional[str] = None, scan_result_status: Optional[str] = None) -> bool:
     """Whether a job of ``job_type`` in ``status`` needs attention (see the module docstring)."""
+    if job_type == "scan":
+        return status in SCAN_FAILED_STATES or (scan_result_status or "").upper() == THREATS_FOUND
     if job_type == "restore":
         return status in RESTORE_FAILED_STATES or (validation_status or "").upper() in FAILED_VALIDATIONS
     category = (message_category or "").upper()
@@ -54,8 +65,12 @@ def _quoted(values: Iterable[str]) -> str:
 
 def sql_condition(job_type: str) -> str:
     """The Athena condition of ``needs_attention`` over a job table's columns (``status``,
-    ``message_category``, ``validation_status``). ``upper(NULL) <> 'SUCCESS'`` is NULL, so a
-    job without a category is not an issue, as in Python; Athena reads an empty CSV field as NULL."""
+    ``message_category``, ``validation_status``, ``scan_result_status``). ``upper(NULL) <> 'SUCCESS'``
+    is NULL, so a job without a category is not an issue, as in Python; Athena reads an empty CSV
+    field as NULL."""
+    if job_type == "scan":
+        return (f"status in ({_quoted(SCAN_FAILED_STATES)}) "
+                f"or upper(scan_result_status) = '{THREATS_FOUND}'")
     if job_type == "restore":
         return (f"status in ({_quoted(RESTORE_FAILED_STATES)}) "
                 f"or upper(validation_status) in ({_quoted(FAILED_VALIDATIONS)})")
@@ -86,11 +101,20 @@ class Item(NamedTuple):
     creation_date: dt.datetime
     completion_date: Optional[dt.datetime]
     report_date: dt.date
+    #: Scan jobs: the result, and what an operator quarantines (None for other job types).
+    scan_result_status: Optional[str] = None
+    recovery_point_arn: Optional[str] = None
+    backup_vault_name: Optional[str] = None
 
     @property
     def key(self) -> Tuple[str, str, str, str]:
         """What makes an item: announced once per key (and channel)."""
-        return (self.job_type, self.job_id, self.status, self.validation_status or "")
+        return (self.job_type, self.job_id, self.status, self.validation_status or self.scan_result_status or "")
+
+    @property
+    def threat(self) -> bool:
+        """A scan that found malware in a recovery point: the most urgent kind of item."""
+        return (self.scan_result_status or "").upper() == THREATS_FOUND
 
     @property
     def event_time(self) -> dt.datetime:
@@ -127,16 +151,26 @@ def _codes(frame: pd.DataFrame, name: str) -> Tuple[np.ndarray, List[Any]]:
     return codes.astype(np.int64) + 1, [None] + [_value(v) for v in uniques]
 
 
+#: The columns ``needs_attention`` reads, in its arguments' order after the status.
+_RULE_COLUMNS = ("status", "message_category", "validation_status", "scan_result_status")
+
+
 def attention_mask(frame: pd.DataFrame, job_type: str) -> np.ndarray:
     """Which rows of ``frame`` need attention: ``needs_attention`` asked once per distinct
-    (status, message_category, validation_status) of the frame rather than once per row."""
-    (statuses, s_values), (categories, c_values), (validations, v_values) = (
-        _codes(frame, name) for name in ("status", "message_category", "validation_status"))
-    n_c, n_v = len(c_values), len(v_values)
-    combos, distinct = pd.factorize((statuses * n_c + categories) * n_v + validations)
-    verdicts = np.array([needs_attention(job_type, s_values[code // (n_c * n_v)], c_values[code // n_v % n_c],
-                                         v_values[code % n_v]) for code in distinct.tolist()], dtype=bool)
-    return verdicts[combos]
+    combination of ``_RULE_COLUMNS`` in the frame rather than once per row."""
+    coded = [_codes(frame, name) for name in _RULE_COLUMNS]
+    combined: np.ndarray = np.zeros(len(frame), dtype=np.int64)
+    for codes, values in coded:
+        combined = combined * len(values) + codes
+    combos, distinct = pd.factorize(combined)
+    verdicts = []
+    for code in distinct.tolist():
+        args = []
+        for _, values in reversed(coded):
+            code, at = divmod(code, len(values))
+            args.append(values[at])
+        verdicts.append(needs_attention(job_type, *reversed(args)))
+    return np.array(verdicts, dtype=bool)[combos]
 
 
 def pick(frame: pd.DataFrame, table: Table, day: dt.date) -> List[Item]:
@@ -156,12 +190,16 @@ def pick(frame: pd.DataFrame, table: Table, day: dt.date) -> List[Item]:
 
     names = (table.columns[0].name, "status", "validation_status", "account_id", "account_name", "region",
              "resource_type", "resource_arn", "resource_name", "message_category", "status_message",
-             "validation_status_message", "creation_date", "completion_date")
+             "validation_status_message", "creation_date", "completion_date", "scan_result_status",
+             "recovery_point_arn", "backup_vault_name")
     # a restore test that failed validation says why in its validation message
     return [Item(job_type=table.job_type, job_id=job_id, status=status, validation_status=validation or None,
                  account_id=account_id, account_name=account_name, region=region, resource_type=resource_type,
                  resource_arn=resource_arn, resource_name=resource_name, message_category=category,
                  status_message=message or validation_message, creation_date=created, completion_date=completed,
-                 report_date=day)
+                 report_date=day, scan_result_status=scan_result or None,
+                 recovery_point_arn=recovery_point if table.job_type == "scan" else None,
+                 backup_vault_name=vault if table.job_type == "scan" else None)
             for (job_id, status, validation, account_id, account_name, region, resource_type, resource_arn,
-                 resource_name, category, message, validation_message, created, completed) in zip(*map(column, names))]
+                 resource_name, category, message, validation_message, created, completed, scan_result,
+                 recovery_point, vault) in zip(*map(column, names))]

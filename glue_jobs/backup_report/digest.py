@@ -1,4 +1,8 @@
-"""The SNS digest people read: its subject and plain text (no I/O; ``notify`` publishes it)."""
+"""The SNS digest people read: its subject and plain text (no I/O; ``notify`` publishes it).
+
+Malware found in a recovery point comes first, under its own heading, with what an operator
+needs to quarantine it: the account, the resource, the recovery point and its vault.
+"""
 from __future__ import annotations
 
 import datetime as dt
@@ -32,6 +36,10 @@ def account_label(account_id: str, name: Optional[str]) -> str:
 
 def item_label(item: Item) -> str:
     """How the digest names an item's state, e.g. ``backup COMPLETED with issues``."""
+    if item.job_type == "scan":
+        if item.threat:
+            return "scan THREATS_FOUND" + ("" if item.status == "COMPLETED" else f" ({item.status})")
+        return f"scan {item.status}"
     if item.job_type == "restore" and (item.validation_status or "").upper() in FAILED_VALIDATIONS:
         return f"restore test validation {item.validation_status}"
     if item.status == "COMPLETED":
@@ -52,15 +60,21 @@ def _needs(n: int) -> str:
     return f"need{'' if n != 1 else 's'}"
 
 
-def digest_subject(items: int, failed_slices: int, report_date: dt.date) -> str:
-    """The digest's subject: ASCII, one line, under 100 characters."""
-    parts = []
-    if items:
-        parts.append(f"{_plural(items, 'backup job')} {_needs(items)} attention")
-    if failed_slices:
-        parts.append(f"{_plural(failed_slices, 'report slice')} failed")
-    subject = f"backup-report: {', '.join(parts) or 'nothing new'} on {report_date.isoformat()}"
-    subject = re.sub(r"[^\x20-\x7e]", "?", subject)
+def digest_subject(items: int, failed_slices: int, report_date: dt.date, threats: int = 0) -> str:
+    """The digest's subject: ASCII, one line, under 100 characters; ``threats`` (of ``items``) first.
+    When the whole sentence is too long, its nouns lose their adjectives (the date stays)."""
+    for job, piece in (("backup job", "report slice"), ("job", "slice")):
+        parts = []
+        if threats:
+            parts.append(f"{_plural(threats, 'scan')} found MALWARE")
+        if items:
+            parts.append(f"{_plural(items, job)} {_needs(items)} attention")
+        if failed_slices:
+            parts.append(f"{_plural(failed_slices, piece)} failed")
+        subject = re.sub(r"[^\x20-\x7e]", "?", f"backup-report: {', '.join(parts) or 'nothing new'} on "
+                                                 f"{report_date.isoformat()}")
+        if len(subject) <= MAX_SUBJECT:
+            break
     return subject[:MAX_SUBJECT]
 
 
@@ -82,13 +96,16 @@ def _counts(items: Sequence[Item]) -> List[str]:
 
 
 def _item_lines(n: int, item: Item) -> List[str]:
-    """The lines of the ``n``-th item listed: where and what, its resource, its message, its job."""
+    """The lines of the ``n``-th item listed: where and what, its resource, (a scan's) recovery point
+    and vault, its message, its job."""
     when = (item.completion_date or item.creation_date).strftime("%Y-%m-%d %H:%M UTC")
     resource = " ".join(x for x in (item.resource_type, item.resource_name) if x)
     arn = item.resource_arn or ""
     lines = [f"{n:>3}. {account_label(item.account_id, item.account_name)}, {item.region}: "
              f"{item_label(item)}, {when}",
              f"     {resource} ({arn})" if resource and arn else f"     {resource or arn or '-'}"]
+    if item.job_type == "scan":
+        lines.append(f"     recovery point {item.recovery_point_arn or '-'} in vault {item.backup_vault_name or '-'}")
     category = item.message_category if item.message_category not in (None, "", item.status) else ""
     message = _short(item.status_message)
     if category or message:
@@ -97,17 +114,36 @@ def _item_lines(n: int, item: Item) -> List[str]:
     return lines
 
 
+def _listed(items: Sequence[Item]) -> List[Item]:
+    """The first ``DIGEST_ITEMS`` of the items by account, region, type and time, without sorting them all."""
+    return heapq.nsmallest(DIGEST_ITEMS, items, key=lambda i: (i.account_name or "~", i.account_id, i.region,
+                                                               i.job_type, i.creation_date, i.job_id))
+
+
+def _threats_section(threats: Sequence[Item]) -> List[str]:
+    shown = _listed(threats)
+    lines = [f"MALWARE FOUND ({len(shown)} of {len(threats)}): quarantine these recovery points before anyone "
+             "restores from them"]
+    for n, item in enumerate(shown, start=1):
+        lines += _item_lines(n, item)
+    return lines + [""]
+
+
 def _items_section(items: Sequence[Item], settings: Settings) -> List[str]:
     total = len(items)
     lines = [f"{_plural(total, 'AWS Backup job')} {_needs(total)} attention "
              f"(report day {settings.report_date.isoformat()}, run {settings.run_id}).",
              f"Each is announced once; jobs that finished more than {settings.alert_max_age_hours} hours "
              "before the run are left out.", ""]
+    threats = [i for i in items if i.threat]
+    if threats:
+        lines += _threats_section(threats)
     lines += _counts(items)
-    # the first DIGEST_ITEMS of the sorted items, without sorting them all
-    shown = heapq.nsmallest(DIGEST_ITEMS, items, key=lambda i: (i.account_name or "~", i.account_id, i.region,
-                                                                i.job_type, i.creation_date, i.job_id))
-    lines += ["", f"Jobs ({len(shown)} of {total})"]
+    others = [i for i in items if not i.threat] if threats else items
+    if not others:
+        return lines
+    shown = _listed(others)
+    lines += ["", f"{'Other jobs' if threats else 'Jobs'} ({len(shown)} of {len(others)})"]
     for n, item in enumerate(shown, start=1):
         lines += _item_lines(n, item)
     return lines

@@ -5,8 +5,9 @@
 
 It runs with the operator's credentials (not the job's role) and checks what the job
 needs before its first run: the caller's credentials and region, the report bucket and
-Glue database, the management role (assumed with the ExternalId), ``ListBackupJobs``
-with ``ByAccountId='*'`` in every region, whether member accounts' jobs are visible
+Glue database, the management role (assumed with the ExternalId), the ``List*Jobs`` of
+each job type of ``--JOB_TYPES`` with ``ByAccountId='*'`` in every region (naming those
+refused), whether member accounts' jobs are visible
 (cross-account monitoring), AWS Backup trusted access in Organizations, the enabled
 regions, and with ``--job-name`` the deployed Glue job's arguments and pinned modules.
 The checks are in ``doctor_checks``; those the job also makes are the job's own functions.
@@ -198,7 +199,7 @@ def _deployment_checks(session: boto3.Session, settings: Settings, caller_arn: s
     role_check, management = check_role(session, settings, caller_arn, job_role)
     add(role_check)
     if management is None:
-        for name in ("enabled regions", "ListBackupJobs per region", "cross-account monitoring",
+        for name in ("enabled regions", "job listings per region", "cross-account monitoring",
                      "AWS Backup trusted access in Organizations"):
             skip(name, "needs the management role")
     else:
@@ -215,20 +216,20 @@ def _management_checks(management: boto3.Session, settings: Settings, add: Calla
     if regions:
         clients = [listing.backup_client(management, r) for r in regions]  # created here: sessions are not thread-safe
         with ThreadPoolExecutor(max_workers=min(PARALLEL_REGIONS, len(regions))) as pool:
-            results = list(pool.map(check_listing, clients, regions))
+            results = list(pool.map(check_listing, clients, regions, [settings.job_tables] * len(regions)))
         for check, accounts in results:
             add(check)
             if accounts is not None:
                 answered += 1
                 seen |= accounts
     else:
-        skip("ListBackupJobs per region", "no region to list")
+        skip("job listings per region", "no region to list")
     accounts_check, members = organization_accounts(management)
     add(accounts_check)
     if answered:
         add(check_cross_account(settings.management_account_id, seen, members))
     else:
-        skip("cross-account monitoring", "no region answered ListBackupJobs")
+        skip("cross-account monitoring", "no region answered a job listing")
     add(check_trusted_access(management))
 
 

@@ -7,7 +7,7 @@ shows the job's named error: doctor and a failed run say the same thing.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, Dict, Mapping, Optional, Set, Tuple
+from typing import Any, Dict, List, Mapping, Optional, Sequence, Set, Tuple
 
 import boto3
 from botocore.exceptions import BotoCoreError, ClientError
@@ -17,6 +17,7 @@ from .arguments import Settings
 from .aws import AWS_ERRORS
 from .errors import BackupReportError, BucketError, CatalogError, ConfigurationError, RoleError
 from .resources import glue_pins
+from .schema import JOB_TABLES, Table
 
 OK, FAIL, WARN, SKIP = "ok", "fail", "warn", "skip"
 MARKS = {OK: "✓", FAIL: "✗", WARN: "⚠", SKIP: "·"}
@@ -154,19 +155,34 @@ def check_enabled_regions(management: boto3.Session, requested: Optional[Tuple[s
     return Check(check, OK, f"{len(enabled)} region(s): {', '.join(enabled)}"), enabled
 
 
-def check_listing(client, region: str) -> Tuple[Check, Optional[Set[str]]]:
-    """ListBackupJobs with ByAccountId='*' answers in ``region``; the accounts of its first page."""
-    check = f"ListBackupJobs(ByAccountId='*') in {region}"
-    try:
-        page = client.list_backup_jobs(ByAccountId="*", MaxResults=listing.PAGE_SIZE)
-    except AWS_ERRORS as error:
-        return Check(check, FAIL, aws.describe_error(error),
-                     "grant backup:List{Backup,Copy,Restore}Jobs to the management role, check that no SCP "
-                     "denies the region, or leave the region out of --REGIONS"), None
-    jobs = page.get("BackupJobs", [])
-    accounts = {str(j.get("AccountId")) for j in jobs if j.get("AccountId")}
-    more = ", more pages" if page.get("NextToken") else ""
-    return Check(check, OK, f"{len(jobs)} job(s) of {len(accounts)} account(s) on the first page{more}"), accounts
+def check_listing(client, region: str, tables: Sequence[Table] = JOB_TABLES) -> Tuple[Check, Optional[Set[str]]]:
+    """Each job type of ``tables`` can be listed with ByAccountId='*' in ``region`` (its List*Jobs'
+    first page); the accounts of those pages, None when every listing was refused."""
+    check = f"job listings (ByAccountId='*') in {region}"
+    accounts: Set[str] = set()
+    listed: List[str] = []
+    refused: Dict[str, str] = {}  # operation -> why
+    jobs, more = 0, ""
+    for table in tables:
+        operation = client.meta.method_to_api_mapping[table.operation]
+        try:
+            page = getattr(client, table.operation)(ByAccountId="*", MaxResults=listing.PAGE_SIZE)
+        except AWS_ERRORS as error:
+            refused[operation] = f"{table.job_type} ({operation}: {aws.describe_error(error)})"
+            continue
+        listed.append(table.job_type)
+        items = page.get(table.result_key, [])
+        jobs += len(items)
+        more = ", more pages" if page.get("NextToken") else more
+        accounts |= {str(j.get("AccountId")) for j in items if j.get("AccountId")}
+    if refused:
+        also = f"; listed: {', '.join(listed)}" if listed else ""
+        return Check(check, FAIL, "refused: " + "; ".join(refused.values()) + also,
+                     "grant " + ", ".join(f"backup:{op}" for op in refused) + " to the management role, check that "
+                     "no SCP denies the region, or leave those job types out of --JOB_TYPES or the region out of "
+                     "--REGIONS"), (accounts if listed else None)
+    return Check(check, OK, f"{', '.join(listed)}: {jobs} job(s) of {len(accounts)} account(s) on the first "
+                            f"pages{more}"), accounts
 
 
 def organization_accounts(management: boto3.Session) -> Tuple[Check, Optional[Set[str]]]:

@@ -50,7 +50,8 @@ def job_detail(item: Item) -> Dict[str, Optional[str]]:
         "job_type": item.job_type, "job_id": item.job_id, "status": item.status,
         "validation_status": item.validation_status, "account_id": item.account_id,
         "account_name": item.account_name, "region": item.region, "resource_type": item.resource_type,
-        "resource_arn": item.resource_arn, "message_category": item.message_category,
+        "resource_arn": item.resource_arn, "scan_result_status": item.scan_result_status,
+        "message_category": item.message_category,
         "status_message": item.status_message, "creation_date": iso(item.creation_date),
         "completion_date": iso(item.completion_date), "report_date": item.report_date.isoformat(),
     }

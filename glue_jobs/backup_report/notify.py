@@ -190,7 +190,7 @@ def send_events(client, settings: Settings, items: Sequence[Item]) -> Sent:
 def send_digest(client, settings: Settings, items: Sequence[Item], failed: Sequence[SliceResult]) -> Sent:
     """Publish the digest of ``items`` and ``failed`` slices; all of ``items`` once it is published."""
     topic = settings.alert_topic_arn or ""
-    subject = digest_subject(len(items), len(failed), settings.report_date)
+    subject = digest_subject(len(items), len(failed), settings.report_date, sum(i.threat for i in items))
     body = digest_body(items, failed, settings)
     try:
         client.publish(TopicArn=topic, Subject=subject, Message=body)

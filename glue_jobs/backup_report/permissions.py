@@ -23,6 +23,7 @@ MANAGEMENT_ACTIONS: FrozenSet[str] = frozenset({
     "backup:ListBackupJobs",
     "backup:ListCopyJobs",
     "backup:ListRestoreJobs",
+    "backup:ListScanJobs",
     "organizations:ListAccounts",
     "ec2:DescribeRegions",
 })

@@ -21,7 +21,7 @@ SLICE_WRITTEN = "%s jobs %s %s: %d jobs written"
 SLICE_FAILED = "%s jobs %s %s: failed: %s"
 SLICE_SKIPPED = "%s jobs %s %s: skipped after the failure of %s (earlier rows kept): %s"
 #: What a slice's log line looks like (the demo's progress bar reads them).
-SLICE_LINE = re.compile(r" (?P<level>INFO|ERROR) backup_report: (?P<job_type>backup|copy|restore) jobs "
+SLICE_LINE = re.compile(r" (?P<level>INFO|ERROR) backup_report: (?P<job_type>backup|copy|restore|scan) jobs "
                         r"(?P<region>\S+) (?P<day>\d{4}-\d{2}-\d{2}): "
                         r"(?P<outcome>\d+ jobs written|failed|skipped)")
 #: ``report_runs.job_type`` of the AWS Config snapshot: a slice of the run besides its job slices,

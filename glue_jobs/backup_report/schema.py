@@ -56,7 +56,7 @@ class Table:
     """One table of the report and the AWS Backup listing that feeds it."""
 
     name: str
-    job_type: str  # backup | copy | restore ("" for report_runs)
+    job_type: str  # backup | copy | restore | scan ("" for report_runs)
     columns: Tuple[Column, ...]
     partitions: Tuple[Column, ...]
     description: str
@@ -204,6 +204,35 @@ RESTORE_COLUMNS = (
     _c("deletion_status_message", "string", "DeletionStatusMessage", "Detail of the deletion status"),
 )
 
+SCAN_COLUMNS = (
+    _c("scan_job_id", "string", "ScanJobId", "Unique id of the malware scan job"),
+    *_ACCOUNT,
+    _c("resource_type", "string", "ResourceType", "AWS resource type of the recovery point scanned: EBS, EC2, S3"),
+    _c("resource_arn", "string", "ResourceArn", "ARN of the resource the recovery point was taken from"),
+    _c("resource_name", "string", "ResourceName", "Name of that resource"),
+    _c("backup_vault_name", "string", "BackupVaultName", "Vault of the recovery point scanned"),
+    _c("backup_vault_arn", "string", "BackupVaultArn", "ARN of that vault"),
+    _c("recovery_point_arn", "string", "RecoveryPointArn",
+       "Recovery point scanned (joins backup_jobs.recovery_point_arn)"),
+    _c("scan_base_recovery_point_arn", "string", "ScanBaseRecoveryPointArn",
+       "Recovery point an incremental scan compares with"),
+    _c("scan_mode", "string", "ScanMode", "FULL_SCAN or INCREMENTAL_SCAN"),
+    _c("malware_scanner", "string", "MalwareScanner", "The scanner, e.g. GUARDDUTY"),
+    _c("scan_result_status", "string", "ScanResult.ScanResultStatus",
+       "THREATS_FOUND, NO_THREATS_FOUND, ... as given; null until the scan completes"),
+    _c("scan_id", "string", "ScanId", "The scanner's id of the scan"),
+    _c("iam_role_arn", "string", "IamRoleArn", "Role AWS Backup used for the scan job"),
+    _c("scanner_role_arn", "string", "ScannerRoleArn", "Role the scanner used to read the recovery point"),
+    _c("backup_plan_arn", "string", "CreatedBy.BackupPlanArn", "Backup plan that started the scan"),
+    _c("backup_plan_id", "string", "CreatedBy.BackupPlanId", "Id of that plan"),
+    _c("backup_plan_version", "string", "CreatedBy.BackupPlanVersion", "Version of that plan"),
+    _c("backup_rule_id", "string", "CreatedBy.BackupRuleId", "Rule of that plan"),
+    _c("creation_date", "timestamp", "CreationDate", "When the scan job was created (UTC); decides the report day"),
+    _c("completion_date", "timestamp", "CompletionDate", "When the scan job finished (UTC); null while running"),
+    _c("duration_seconds", "bigint", "derived:duration_seconds", "Whole seconds from creation to completion"),
+    _c("status_message", "string", "StatusMessage", "Why the scan job is in its state"),
+)
+
 _JOB_PARTITIONS = (
     _c("report_date", "date", "derived:report_date", "UTC day of creation_date"),
     _c("status", "string", "State/Status", "The job's state as the API reports it"),
@@ -216,7 +245,7 @@ LATER_RUN_STATUSES = ("canceled", "completed_with_issues")
 REPORT_RUNS_COLUMNS = (
     _c("run_id", "string", "derived:run_id", "Unique per job run (the Glue JOB_RUN_ID when there is one)"),
     _c("run_started_at", "timestamp", "derived:run_started_at", "When the run started (UTC)"),
-    _c("job_type", "string", "derived:job_type", "backup, copy or restore"),
+    _c("job_type", "string", "derived:job_type", "backup, copy, restore or scan (inventory: resources)"),
     _c("region", "string", "derived:region", "Region of the slice"),
     _c("succeeded", "boolean", "derived:succeeded", "The slice was fetched and written"),
     _c("error", "string", "derived:error", "Empty when succeeded; else the cause"),
@@ -248,13 +277,20 @@ RESTORE_JOBS = Table(
     operation="list_restore_jobs", result_key="RestoreJobs", status_field="Status",
     statuses=("PENDING", "RUNNING", "COMPLETED", "ABORTED", "FAILED"),
 )
+#: Listed by completion date and state, not by creation date (``scan_listing``).
+SCAN_JOBS = Table(
+    "scan_jobs", "scan", SCAN_COLUMNS, _JOB_PARTITIONS,
+    "AWS Backup malware scan jobs (GuardDuty) of the organisation's recovery points, one row per scan",
+    operation="list_scan_jobs", result_key="ScanJobs", status_field="State",
+    statuses=("CREATED", "RUNNING", "COMPLETED", "COMPLETED_WITH_ISSUES", "FAILED", "CANCELED"),
+)
 
 #: The channels an attention item can be announced on (``alerts.channels``).
 ALERT_CHANNELS = ("events", "digest")
 
 ALERTS_COLUMNS = (
-    _c("job_type", "string", "derived:job_type", "backup, copy or restore"),
-    _c("job_id", "string", "derived:job_id", "The job's id: backup_job_id, copy_job_id or restore_job_id"),
+    _c("job_type", "string", "derived:job_type", "backup, copy, restore or scan"),
+    _c("job_id", "string", "derived:job_id", "The job's id: backup_job_id, copy_job_id, restore_job_id or scan_job_id"),
     _c("status", "string", "State/Status", "The job's status when it was announced"),
     _c("validation_status", "string", "ValidationStatus",
        "A restore test's validation status when it was announced; null for other jobs"),
@@ -270,6 +306,8 @@ ALERTS_COLUMNS = (
     _c("announced_at", "timestamp", "derived:announced_at", "When that run announced it (UTC)"),
     _c("channels", "string", "derived:channels",
        "The channels that accepted it in that run, comma-separated: events, digest"),
+    _c("scan_result_status", "string", "ScanResult.ScanResultStatus",
+       "A scan job's result when it was announced (THREATS_FOUND, ...); null for other jobs and older rows"),
 )
 
 REPORT_RUNS = Table(
@@ -307,7 +345,7 @@ RESOURCES = Table(
     "one snapshot per report day (only with --CONFIG_AGGREGATOR)",
 )
 
-JOB_TABLES = (BACKUP_JOBS, COPY_JOBS, RESTORE_JOBS)
+JOB_TABLES = (BACKUP_JOBS, COPY_JOBS, RESTORE_JOBS, SCAN_JOBS)
 ALL_TABLES = JOB_TABLES + (REPORT_RUNS, ALERTS, RESOURCES)
 TABLES_BY_NAME = {t.name: t for t in ALL_TABLES}
 JOB_TABLES_BY_TYPE = {t.job_type: t for t in JOB_TABLES}

@@ -3,11 +3,11 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
-from typing import Dict, List, Mapping, Optional, Set
+from typing import Dict, Iterable, Iterator, List, Mapping, Optional, Set
 
 import boto3
 
-from . import aws, catalog, listing
+from . import aws, catalog, listing, scan_listing
 from .arguments import Settings
 from .attention import Item
 from .aws import AWS_ERRORS
@@ -75,10 +75,21 @@ class SliceResult:
         return NOT_ATTEMPTED + self.cause if self.skipped else self.cause
 
 
+def _listed(client, table: Table, day: dt.date) -> Iterator[List[dict]]:
+    """The pages of one day: listed by creation date, or (scan jobs) the scan listing of that day alone."""
+    if table.job_type == scan_listing.JOB_TYPE:
+        yield from scan_listing.in_pages(scan_listing.list_scan_jobs(client, [day])[day])
+    else:
+        yield from listing.list_jobs(client, table, day)
+
+
 def run_slice(client, session: boto3.Session, settings: Settings, table: Table, region: str,
               day: dt.date, names: Mapping[str, str],
-              registry: Optional[catalog.PartitionRegistry] = None) -> SliceResult:
+              registry: Optional[catalog.PartitionRegistry] = None,
+              pages: Optional[Iterable[List[dict]]] = None) -> SliceResult:
     """Fetch one job type x region x day and replace its rows; on failure keep the old rows.
+    ``pages``: the day's jobs when they were listed already (a scan lane lists its window at once);
+    else the slice lists its day.
 
     Order, so that a run killed at any moment hides no job: write the new objects, register
     their partitions (``registry``, shared by the run's slices), then delete the older objects.
@@ -96,7 +107,7 @@ def run_slice(client, session: boto3.Session, settings: Settings, table: Table, 
     seen: Set[str] = set()
     id_field = table.columns[0].source
     try:
-        for page in listing.list_jobs(client, table, day):
+        for page in _listed(client, table, day) if pages is None else pages:
             for job in page:
                 if job[id_field] not in seen:
                     seen.add(job[id_field])
@@ -138,7 +149,20 @@ def run_lane(client, session: boto3.Session, settings: Settings, table: Table, r
              ) -> List[SliceResult]:
     """The slices of one lane (a job type in ``region``), day after day. Once a day fails
     (retries exhausted, access denied), the remaining days are skipped: they keep their rows
-    and carry the same cause, rather than hammering a throttled or denied API."""
+    and carry the same cause, rather than hammering a throttled or denied API.
+
+    Scan jobs are listed for the lane's days at once (``scan_listing``), then written day
+    after day; a failed listing fails every day of the lane, each keeping its rows."""
+    listed: Optional[Dict[dt.date, List[dict]]] = None
+    if table.job_type == scan_listing.JOB_TYPE:
+        try:
+            listed = scan_listing.list_scan_jobs(client, settings.days)
+        except Exception as error:  # a lane's failure fails its slices, never the run
+            cause = aws.cause(error)
+            for day in settings.days:
+                log.error(SLICE_FAILED, table.job_type, region, day, cause + " (earlier rows kept)",
+                          exc_info=not isinstance(error, AWS_ERRORS) and day == settings.days[0])
+            return [SliceResult(table.job_type, region, day, cause=cause) for day in settings.days]
     results: List[SliceResult] = []
     failed: Optional[SliceResult] = None
     for day in settings.days:
@@ -146,7 +170,8 @@ def run_lane(client, session: boto3.Session, settings: Settings, table: Table, r
             results.append(SliceResult.skip(failed, day))
             log.error(SLICE_SKIPPED, table.job_type, region, day, failed.day, failed.cause)
             continue
-        result = run_slice(client, session, settings, table, region, day, names, registry)
+        pages = None if listed is None else scan_listing.in_pages(listed.pop(day))
+        result = run_slice(client, session, settings, table, region, day, names, registry, pages)
         if not result.written:
             failed = result
         results.append(result)

@@ -10,6 +10,7 @@ import datetime as dt
 from pathlib import Path
 from typing import List, Optional, Sequence, Tuple
 
+from ...schema import JOB_TABLES
 from .. import synthetic
 from ..printer import Printer
 from ..stack import ROLE_ARN, LocalAws
@@ -100,6 +101,6 @@ def load_demo_org(aws: LocalAws, today: dt.date, days: int, say: Printer, log_di
     say(f"{more}backfill, last night: glue_jobs/backup_report_job.py --LOOKBACK_DAYS {days} --REPORT_DATE {yesterday}")
     backfill = run_job_with_progress(
         aws, base + ["--LOOKBACK_DAYS", str(days), "--REPORT_DATE", yesterday.isoformat(), "--JOB_RUN_ID",
-                     "demo-backfill", *extra_args], clock(yesterday), days * len(REGIONS) * 3, say, "backfill",
-        log_dir)
+                     "demo-backfill", *extra_args], clock(yesterday), days * len(REGIONS) * len(JOB_TABLES), say,
+        "backfill", log_dir)
     return accounts, seeded, backfill, incident

@@ -15,6 +15,7 @@ from ...arguments import utc_now
 from ...events import ATTENTION, RUN_FINISHED
 from ...output import format_csv, format_table
 from ...queries import SavedQuery, list_queries
+from ...schema import JOB_TABLES
 from .. import synthetic
 from ..announcements import DigestCapture, EventCapture
 from ..athena import LocalAthena, QueryResult
@@ -166,7 +167,7 @@ class _Demo:
             self.aws, ["--REPORT_BUCKET", BUCKET, "--MANAGEMENT_ROLE_ARN", ROLE_ARN, "--GLUE_DATABASE", DATABASE,
                        "--REGIONS", ",".join(REGIONS), "--CONFIG_AGGREGATOR", AGGREGATOR, "--LOOKBACK_DAYS",
                        str(len(window)), "--JOB_RUN_ID", "demo-tonight", *alert_args],
-            clock(self.today), len(window) * len(REGIONS) * 3, self.say, "tonight", self.output)
+            clock(self.today), len(window) * len(REGIONS) * len(JOB_TABLES), self.say, "tonight", self.output)
         emulator.set_faults()
         self._step("tonight's run", mark, f"exit {nightly.exit_status}")
         # a fresh engine: no cached objects of the old rows (the saved queries reuse it)

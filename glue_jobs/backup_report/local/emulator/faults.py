@@ -4,7 +4,7 @@
 requests in this order: ``denied_regions`` / ``denied`` pairs -> 403 ``AccessDeniedException``
 whose message names the operation and region; ``latency_seconds``; ``throttle_regions``
 (always throttled), ``throttle_next`` (the next N requests), ``rate_limit_per_second`` (AWS
-Backup's request quota: a token bucket per region that the three operations share, burst =
+Backup's request quota: a token bucket per region that the four operations share, burst =
 one second's worth; with ``latency_seconds`` the emulator answers at the real API's pace, see
 ``scripts/benchmark.py --paced``), ``throttle_rate`` (probability, from an RNG seeded with
 ``seed``) -> 400 ``ThrottlingException`` (which botocore's retry modes retry);

@@ -8,7 +8,7 @@ keeps serving.
 Admin API (JSON, no signature), under ``/_emulator/``:
 
 * ``POST /_emulator/reset``: forget jobs, faults, stats and AWS Config's items.
-* ``POST /_emulator/jobs`` ``{"job_type": "backup"|"copy"|"restore", "region": "...",
+* ``POST /_emulator/jobs`` ``{"job_type": "backup"|"copy"|"restore"|"scan", "region": "...",
   "jobs": [API-shaped job dicts], "replace": false}``: upsert by job id (a job whose status
   changed replaces its old record); ``replace: true`` first empties that (type, region).
 * ``POST /_emulator/generate``: an ``OrgSpec`` JSON (see ``synthetic``), or

@@ -1,8 +1,8 @@
-"""AWS Backup's wire protocol for ``List*Jobs``: botocore's model, request validation, errors.
+"""AWS Backup's wire protocol for ``List{Backup,Copy,Restore,Scan}Jobs``: botocore's model, request validation, errors.
 
 The querystring name of every parameter, its type, range, enum and pattern come from
 botocore's service model (``get_service_model('backup')``), not from a hand-written list.
-Every ``By*`` filter of the three operations is implemented; a filter botocore adds later
+Every ``By*`` filter of the four operations is implemented; a filter botocore adds later
 and this emulator does not know is listed in ``UNSUPPORTED_MEMBERS``.
 
 * Querystring timestamps are ISO 8601 (botocore's form, ``2026-11-27T00:00:00Z`` or with
@@ -40,6 +40,9 @@ FIELD_FILTERS = {
     "ByDestinationVaultArn": "DestinationBackupVaultArn",
     "BySourceRecoveryPointArn": "SourceRecoveryPointArn",
     "ByRestoreTestingPlanArn": "CreatedBy.RestoreTestingPlanArn",
+    "ByScanResultStatus": "ScanResult.ScanResultStatus",
+    "ByMalwareScanner": "MalwareScanner",
+    "ByRecoveryPointArn": "RecoveryPointArn",
 }
 #: Filter members on a timestamp: (job field, comparison). Both directions are strict.
 RANGE_FILTERS = {

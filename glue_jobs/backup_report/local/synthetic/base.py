@@ -143,7 +143,7 @@ def as_of(job: Dict[str, Any], now: float, job_type: str) -> Dict[str, Any]:
         return job
     out = {k: v for k, v in job.items() if k not in (
         "CompletionDate", "MessageCategory", "StatusMessage", "ValidationStatus", "ValidationStatusMessage",
-        "DeletionStatus", "DeletionStatusMessage", "CreatedResourceArn", "RecoveryPointLifecycle")}
+        "DeletionStatus", "DeletionStatusMessage", "CreatedResourceArn", "RecoveryPointLifecycle", "ScanResult")}
     out[STATUS_FIELD[job_type]] = "RUNNING"
     if "PercentDone" in out:
         out["PercentDone"] = "50.00%" if job_type == "restore" else "50.0"

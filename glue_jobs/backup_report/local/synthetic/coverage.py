@@ -1,6 +1,6 @@
 """The test bench: the fixed "coverage" jobs that start every chunk, and the random mix after them.
 
-With 50 or more jobs a day every (job type, region, day) holds every state the API documents,
+With 50 or more jobs a day (scans: 10) every (job type, region, day) holds every state the API documents,
 completions with issues, parent jobs with children, sizes over 4 GiB and 1 TiB, jobs at the
 day's first and last half second, jobs still running, and the messages of ``messages``.
 """
@@ -72,7 +72,25 @@ COVERAGE_RESTORE: Tuple[Dict[str, Any], ...] = (
     {"state": "COMPLETED", "child_of": 11},
 )
 
-COVERAGE = {"backup": COVERAGE_BACKUP, "copy": COVERAGE_COPY, "restore": COVERAGE_RESTORE}
+#: The first jobs of every (scan, region, day): every state, threats found (in two states), full
+#: and incremental scans, a scan completing the next day, one still running at the day's end.
+#: result: ScanResult.ScanResultStatus; mode: ScanMode; late: created at 23:30, done after midnight.
+COVERAGE_SCAN: Tuple[Dict[str, Any], ...] = (
+    {"state": "COMPLETED", "at": "start", "rtype": "EBS", "result": "NO_THREATS_FOUND", "mode": "FULL_SCAN"},
+    {"state": "COMPLETED", "rtype": "EC2", "result": "THREATS_FOUND", "mode": "INCREMENTAL_SCAN"},
+    {"state": "FAILED", "at": "end", "rtype": "S3", "msg": MSG_COMMA_QUOTES},
+    {"state": "RUNNING", "rtype": "EBS", "mode": "INCREMENTAL_SCAN"},
+    {"state": "CREATED", "rtype": "EC2"},
+    {"state": "CANCELED", "rtype": "S3", "msg": MSG_BACKSLASH},
+    {"state": "COMPLETED_WITH_ISSUES", "rtype": "EBS", "result": "NO_THREATS_FOUND", "msg": MSG_NON_ASCII},
+    {"state": "COMPLETED_WITH_ISSUES", "rtype": "S3", "result": "THREATS_FOUND", "msg": MSG_CRLF},
+    {"state": "COMPLETED", "at": "late", "rtype": "EBS", "result": "NO_THREATS_FOUND", "mode": "INCREMENTAL_SCAN"},
+    {"state": "RUNNING", "at": "end", "rtype": "EC2", "mode": "FULL_SCAN"},
+    {"state": "FAILED", "rtype": "EC2", "mode": "FULL_SCAN", "msg": MSG_TAB_LF},
+    {"state": "COMPLETED_WITH_ISSUES", "rtype": "EC2", "result": "NO_THREATS_FOUND", "msg": MSG_WS_RUN},
+)
+
+COVERAGE = {"backup": COVERAGE_BACKUP, "copy": COVERAGE_COPY, "restore": COVERAGE_RESTORE, "scan": COVERAGE_SCAN}
 
 
 def random_props(job_type: str, r: random.Random) -> Dict[str, Any]:
@@ -82,6 +100,8 @@ def random_props(job_type: str, r: random.Random) -> Dict[str, Any]:
         return _backup_props(x, r)
     if job_type == "copy":
         return _copy_props(x, r)
+    if job_type == "scan":
+        return scan_props(x, r)
     return _restore_props(x, r)
 
 
@@ -126,3 +146,19 @@ def _restore_props(x: float, r: random.Random) -> Dict[str, Any]:
             props["validation"] = "SUCCESSFUL" if r.random() < 0.9 else "FAILED"
             props["deletion"] = "SUCCESSFUL"
     return props
+
+
+def scan_props(x: float, r: random.Random) -> Dict[str, Any]:
+    """A scan of a completed backup's recovery point: mostly clean, now and then a threat or a failure."""
+    mode = "INCREMENTAL_SCAN" if r.random() < 0.7 else "FULL_SCAN"
+    if x < 0.86:
+        return {"state": "COMPLETED", "mode": mode, "result": "NO_THREATS_FOUND"}
+    if x < 0.88:
+        return {"state": "COMPLETED", "mode": mode, "result": "THREATS_FOUND"}
+    if x < 0.91:
+        return {"state": "COMPLETED_WITH_ISSUES", "mode": mode, "result": "NO_THREATS_FOUND"}
+    if x < 0.94:
+        return {"state": "FAILED", "mode": mode}
+    if x < 0.95:
+        return {"state": "CANCELED", "mode": mode}
+    return {"state": ("CREATED", "RUNNING")[r.randrange(2)], "mode": mode}

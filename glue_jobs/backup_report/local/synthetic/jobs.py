@@ -8,9 +8,11 @@ from .backup_jobs import BackupChunk
 from .base import Chunk
 from .copy_jobs import CopyChunk
 from .restore_jobs import RestoreChunk
+from .scan_jobs import ScanChunk
 from .spec import JOB_TYPES, OrgSpec
 
-_CHUNKS: Dict[str, Type[Chunk]] = {"backup": BackupChunk, "copy": CopyChunk, "restore": RestoreChunk}
+_CHUNKS: Dict[str, Type[Chunk]] = {"backup": BackupChunk, "copy": CopyChunk, "restore": RestoreChunk,
+                                   "scan": ScanChunk}
 
 
 def iter_jobs(spec: OrgSpec, job_type: str, region: str, day: date) -> Iterator[Dict[str, Any]]:

@@ -35,3 +35,12 @@ RESTORE_FAIL_MESSAGES = (
     "Restore failed because the target resource name already exists.",
     "An internal error occurred during the restore.",
 )
+SCAN_FAIL_MESSAGES = (
+    "The scan failed: the scanner role cannot read the recovery point's snapshots.",
+    "The scan failed: GuardDuty Malware Protection for AWS Backup is not enabled in this account.",
+    "An internal error occurred during the scan. Please retry.",
+)
+SCAN_ISSUE_MESSAGES = (
+    "Some files could not be scanned: 12 files were encrypted or password protected.",
+    "Some files could not be scanned: 3 files exceeded the maximum size.",
+)

@@ -30,7 +30,7 @@ def job_type_of(job: Dict[str, Any]) -> str:
     for job_type, id_field in ID_FIELD.items():
         if id_field in job:
             return job_type
-    raise ValueError("not an AWS Backup job: no BackupJobId, CopyJobId or RestoreJobId")
+    raise ValueError("not an AWS Backup job: no BackupJobId, CopyJobId, RestoreJobId or ScanJobId")
 
 
 def is_final(job: Dict[str, Any]) -> bool:
@@ -54,7 +54,9 @@ def _settle_one(job: Dict[str, Any], seed: int) -> Dict[str, Any]:
         completion_ms = int(round(created * 1000)) + 8 * 3_600_000
     out["CompletionDate"] = completion_ms / 1000.0
     out.pop("ExpectedCompletionDate", None)
-    if new == "COMPLETED":
+    if job_type == "scan":
+        _scanned(out, new)
+    elif new == "COMPLETED":
         _completed(out, job_type, r)
     elif new == "FAILED":
         out["StatusMessage"] = "The job failed after it was retried: an internal error occurred."
@@ -67,6 +69,16 @@ def _settle_one(job: Dict[str, Any], seed: int) -> Dict[str, Any]:
         out["StatusMessage"] = "Backup job was stopped by the user."
         out["MessageCategory"] = "ABORTED"
     return out
+
+
+def _scanned(out: Dict[str, Any], new: str) -> None:
+    """A settled scan: it found no threat, or it failed."""
+    out.setdefault("ScanId", uuid_lower(random.Random(out["ScanJobId"])).replace("-", ""))
+    if new == "COMPLETED":
+        out["ScanResult"] = {"ScanResultStatus": "NO_THREATS_FOUND"}
+        out.pop("StatusMessage", None)
+    else:
+        out["StatusMessage"] = "The scan failed after it was retried: an internal error occurred."
 
 
 def _final_state(job_type: str, state: str, x: float) -> str:

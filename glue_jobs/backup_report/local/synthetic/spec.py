@@ -1,4 +1,4 @@
-"""What to generate (``OrgSpec``), and the names the API gives the three job types."""
+"""What to generate (``OrgSpec``), and the names the API gives the four job types."""
 from __future__ import annotations
 
 import json
@@ -8,20 +8,23 @@ from typing import Any, Dict, List, Optional, Tuple, Union
 
 from .org import default_accounts
 
-JOB_TYPES = ("backup", "copy", "restore")
-ID_FIELD = {"backup": "BackupJobId", "copy": "CopyJobId", "restore": "RestoreJobId"}
-STATUS_FIELD = {"backup": "State", "copy": "State", "restore": "Status"}
-RESULT_KEY = {"backup": "BackupJobs", "copy": "CopyJobs", "restore": "RestoreJobs"}
-OPERATION = {"backup": "ListBackupJobs", "copy": "ListCopyJobs", "restore": "ListRestoreJobs"}
+JOB_TYPES = ("backup", "copy", "restore", "scan")
+ID_FIELD = {"backup": "BackupJobId", "copy": "CopyJobId", "restore": "RestoreJobId", "scan": "ScanJobId"}
+STATUS_FIELD = {"backup": "State", "copy": "State", "restore": "Status", "scan": "State"}
+RESULT_KEY = {"backup": "BackupJobs", "copy": "CopyJobs", "restore": "RestoreJobs", "scan": "ScanJobs"}
+OPERATION = {"backup": "ListBackupJobs", "copy": "ListCopyJobs", "restore": "ListRestoreJobs",
+             "scan": "ListScanJobs"}
 STATES = {
     "backup": ("CREATED", "PENDING", "RUNNING", "ABORTING", "ABORTED", "COMPLETED", "FAILED", "EXPIRED", "PARTIAL"),
     "copy": ("CREATED", "RUNNING", "COMPLETED", "FAILED", "PARTIAL"),
     "restore": ("PENDING", "RUNNING", "COMPLETED", "ABORTED", "FAILED"),
+    "scan": ("CREATED", "RUNNING", "COMPLETED", "COMPLETED_WITH_ISSUES", "FAILED", "CANCELED"),
 }
 FINAL_STATES = {
     "backup": frozenset({"ABORTED", "COMPLETED", "FAILED", "EXPIRED", "PARTIAL"}),
     "copy": frozenset({"COMPLETED", "FAILED", "PARTIAL"}),
     "restore": frozenset({"COMPLETED", "ABORTED", "FAILED"}),
+    "scan": frozenset({"COMPLETED", "COMPLETED_WITH_ISSUES", "FAILED", "CANCELED"}),
 }
 DEFAULT_REGIONS = ("us-east-1", "eu-west-1", "ap-southeast-2")
 DEFAULT_FIRST_DAY = date(2026, 11, 20)
@@ -48,6 +51,7 @@ class OrgSpec:
     story: bool = False
     incident: Optional[Tuple[str, date, int]] = None
     now: Optional[datetime] = None
+    scan_jobs_per_day: int = 20  # per region: malware scans of the day's recovery points
 
     def __post_init__(self) -> None:
         self.accounts = [(str(a), str(n)) for a, n in self.accounts]
@@ -60,7 +64,7 @@ class OrgSpec:
             raise ValueError("OrgSpec needs at least one account")
         if not self.regions:
             raise ValueError("OrgSpec needs at least one region")
-        for name in ("days", "backup_jobs_per_day", "copy_jobs_per_day", "restore_jobs_per_day"):
+        for name in ("days", "backup_jobs_per_day", "copy_jobs_per_day", "restore_jobs_per_day", "scan_jobs_per_day"):
             if int(getattr(self, name)) < 0:
                 raise ValueError(f"OrgSpec.{name} must be >= 0")
             setattr(self, name, int(getattr(self, name)))
@@ -84,7 +88,7 @@ class OrgSpec:
 
     def jobs_per_day(self, job_type: str) -> int:
         return {"backup": self.backup_jobs_per_day, "copy": self.copy_jobs_per_day,
-                "restore": self.restore_jobs_per_day}[job_type]
+                "restore": self.restore_jobs_per_day, "scan": self.scan_jobs_per_day}[job_type]
 
     def total_jobs(self, job_type: Optional[str] = None) -> int:
         types = JOB_TYPES if job_type is None else (job_type,)
@@ -97,7 +101,7 @@ class OrgSpec:
                 "restore_jobs_per_day": self.restore_jobs_per_day, "seed": self.seed, "story": self.story,
                 "incident": None if self.incident is None else [self.incident[0], self.incident[1].isoformat(),
                                                                  self.incident[2]],
-                "now": None if self.now is None else self.now.isoformat()}
+                "now": None if self.now is None else self.now.isoformat(), "scan_jobs_per_day": self.scan_jobs_per_day}
 
     def to_json(self) -> str:
         return json.dumps(self.to_dict(), sort_keys=True)
@@ -105,7 +109,7 @@ class OrgSpec:
     @classmethod
     def from_dict(cls, data: Dict[str, Any]) -> "OrgSpec":
         known = {"accounts", "regions", "first_day", "days", "backup_jobs_per_day", "copy_jobs_per_day",
-                 "restore_jobs_per_day", "seed", "story", "incident", "now"}
+                 "restore_jobs_per_day", "seed", "story", "incident", "now", "scan_jobs_per_day"}
         unknown = set(data) - known
         if unknown:
             raise ValueError(f"unknown OrgSpec fields: {sorted(unknown)}")

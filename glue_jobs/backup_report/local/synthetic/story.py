@@ -3,7 +3,8 @@
 A believable organisation rather than a test bench: each resource of a pool (a few per
 account and region) is backed up once a day in its plan's window and a few percent of those
 backups fail; one account's backups all fail for two days (``OrgSpec.incident``, a KMS key
-disabled); copies follow the day's completed backups; restore tests mostly pass; the two
+disabled); copies follow the day's completed backups; restore tests mostly pass; malware scans follow the
+day's backups, and one resource is infected (every scan of it finds threats); the two
 resources per account and region that only ever fail (coverage) stay, so that the resources
 without a recent success are a handful, each with a reason.
 """
@@ -61,6 +62,9 @@ def story_props(spec: OrgSpec, job_type: str, region: str, day: date, p: int, r:
     if job_type == "copy":
         dest = ("region", "region", "account", "both")[r.randrange(4)]
         return {"state": "FAILED" if x < 0.02 else "COMPLETED", "dest": dest}
+    if job_type == "scan":  # the infected resource's scans find threats (scan_jobs.infected)
+        state = "FAILED" if x < 0.01 else "COMPLETED_WITH_ISSUES" if x < 0.03 else "COMPLETED"
+        return {"state": state, "result": "NO_THREATS_FOUND"} if state != "FAILED" else {"state": state}
     return _restore_props(spec, r, x)
 
 
