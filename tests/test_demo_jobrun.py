@@ -32,7 +32,7 @@ def test_the_progress_bar_the_summary_and_the_event_count_the_same_slices(_stack
     out = io.StringIO()
     run = run_job_with_progress(
         _stack, report.args(REGIONS=",".join(REGIONS), LOOKBACK_DAYS="3", CONFIG_AGGREGATOR=AGGREGATOR,
-                            EVENT_BUS_NAME=events.bus),
+                            JOB_TYPES="backup,copy,restore", EVENT_BUS_NAME=events.bus),
         dt.datetime.fromisoformat(NOW), 3 * len(REGIONS) * 3, Printer(out), "tonight")
 
     assert run.exit_status == 1, run.stderr[-3000:]

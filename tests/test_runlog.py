@@ -63,7 +63,7 @@ def test_the_inventory_is_counted_apart_from_the_job_slices():
     written = results() + [SliceResult("inventory", "us-east-1", DAY, counts={"RESOURCES": 355})]
     assert summary("jr_1", written, 1.0, 1).startswith(
         "run jr_1 failed (exit status 1): 10 job slice(s) written, 1 failed, 1 skipped, inventory written; jobs "
-        "written: backup_jobs 12, copy_jobs 2, restore_jobs 4;")
+        "written: backup_jobs 12, copy_jobs 2, restore_jobs 4, scan_jobs 0;")
     assert failure_message(written).startswith("2 of 12 job slice(s) could not be fetched;")
     failed = [r for r in results() if r.written] + [SliceResult("inventory", "us-east-1", DAY, cause=INVENTORY_DENIED)]
     assert summary("jr_2", failed, 1.0, 1).startswith(
