@@ -142,7 +142,7 @@ def test_local_up_keeps_a_local_aws_that_the_printed_commands_use(tmp_path):
         text = "".join(seen)
         assert "organisation: 12 accounts (management + 11 members)" in text
         assert re.search(r"backfill: 24/24 job slices \+ inventory \(100%\): 24 written, inventory written\n", text)
-        assert "run demo-backfill succeeded: 18 job slice(s) written, 0 failed, 0 skipped, inventory written;" in text
+        assert "run demo-backfill succeeded: 24 job slice(s) written, 0 failed, 0 skipped, inventory written;" in text
         # AWS Backup lists the jobs of today so far, at the local clock, as after a production night
         today = re.search(r"now, 2026-11-27 10:00 UTC: AWS Backup also lists (\d+) job\(s\) of today so far", text)
         assert today and int(today.group(1)) > 0, text
