@@ -52,10 +52,11 @@ def configure_logging() -> None:
 
 
 def summary(run_id: str, results: Sequence[SliceResult], seconds: float, exit_status: int,
-            target: str = "", pages: Optional[Tuple[int, int]] = None) -> str:
+            target: str = "", pages: Optional[Tuple[int, int]] = None, reconciliation: str = "") -> str:
     """The run's last line: its outcome, the slices written, failed and skipped, the jobs
     written per table, the pages parsed on the fast path and by botocore (``pages``, when
-    counted), and how long it took."""
+    counted), the comparison with AWS Backup's counts (``reconciliation.Outcome.text``), and
+    how long it took."""
     written = sum(1 for r in results if r.written)
     failed = sum(1 for r in results if r.failed)
     skipped = sum(1 for r in results if r.skipped)
@@ -64,8 +65,9 @@ def summary(run_id: str, results: Sequence[SliceResult], seconds: float, exit_st
     outcome = "succeeded" if exit_status == 0 else f"failed (exit status {exit_status})"
     where = f" to {target}" if target else ""
     parsed = f"; pages parsed: {pages[0]} fast, {pages[1]} by botocore" if pages is not None else ""
+    reconciled = f"; {reconciliation}" if reconciliation else ""
     return (f"run {run_id or '-'} {outcome}: {written} slice(s) written, {failed} failed, {skipped} skipped; "
-            f"jobs written{where}: {per_table}{parsed}; {seconds:.1f}s")
+            f"jobs written{where}: {per_table}{parsed}{reconciled}; {seconds:.1f}s")
 
 
 def failure_message(results: Sequence[SliceResult]) -> str:

@@ -130,6 +130,11 @@ def _escape(values: List[str]) -> List[str]:
     return text.split(_SEPARATOR)
 
 
+def csv_line(values: List[str]) -> str:
+    """One data line of ``values`` (text, "" for NULL) as the writer writes it."""
+    return CSV_DELIMITER.join(_escape(list(values)))
+
+
 def _csv_lines(frame: pd.DataFrame, table: Table) -> Optional[List[str]]:
     """The data lines (without terminator) that ``to_csv(csv_text_frame(frame, table), **CSV_OPTIONS)``
     writes, built column by column; None when a column holds values only pandas knows how to
@@ -311,6 +316,14 @@ class SliceWriter:
             self._held_rows[status] = self._held_rows.get(status, 0) + stop - start
             self.counts[status] = self.counts.get(status, 0) + stop - start
         self._send_held(everything=False)
+
+    def add_lines(self, status: str, lines: List[str]) -> None:
+        """Add rows already in this table's CSV text (jobs a rewrite carries over, ``carry``)."""
+        if lines:
+            self._held.setdefault(status, []).append(list(lines))
+            self._held_rows[status] = self._held_rows.get(status, 0) + len(lines)
+            self.counts[status] = self.counts.get(status, 0) + len(lines)
+            self._send_held(everything=False)
 
     def partitions(self) -> List[str]:
         """The partition folders of this slice's new objects (once all are in S3): to register
