@@ -47,8 +47,9 @@ def plan_lanes(settings: Settings, lanes: Sequence[Lane], settling: settle.Settl
     plan: Dict[Tuple[str, str], List[Planned]] = {}
     for table, region in lanes:
         lane = (table.job_type, region)
-        extra = {day: "settling" for day in settling.days.get(lane, [])}
-        extra.update({day: "reconciling" for day in rewrites.get(lane, [])})
+        # a slice both to settle and to reconcile is rewritten once, for settling
+        extra = {day: "reconciling" for day in rewrites.get(lane, [])}
+        extra.update({day: "settling" for day in settling.days.get(lane, [])})
         days = [(day, "window") for day in settings.days] + sorted(extra.items())
         plan[lane] = [Planned(day, reason, check.aws_backup((day, *lane))) for day, reason in days]
     return plan
