@@ -79,10 +79,10 @@ def _rows(key: Key, found: Slice, result: Optional[SliceResult]) -> Tuple[List[D
         theirs = found.aws_backup.get((account, state), 0)
         if not found.comparable:
             action = "not_comparable"
+        elif not found.held or (account, state) in differs:
+            action = "recorded"  # what still differs after the run, rewritten or not
         elif rewritten:
             action = "rewritten"
-        elif not found.held or (account, state) in differs:
-            action = "recorded"
         else:
             action = "equal"
         rows.append({"job_type": job_type, "region": region, "account_id": account, "state": state,

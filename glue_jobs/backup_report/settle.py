@@ -25,7 +25,7 @@ from .slices import SliceResult
 
 log = logging.getLogger("backup_report")
 
-#: ``report_runs`` counts of jobs that are not final yet, per job type (SPEC: until final). A job
+#: ``report_runs`` counts of jobs that are not final yet, per job type (docs/reference.md, Until final). A job
 #: type added later needs only its entry here.
 NOT_FINAL: Dict[str, Tuple[str, ...]] = {
     "backup": ("created", "pending", "running", "aborting"),

@@ -1,6 +1,6 @@
 """AWS Backup's own daily counts (``List*JobSummaries``, ``ONE_DAY``), per job type and region, summed by (day, account, state).
 
-The parameters are SPEC's: every account (``AccountId`` ``ANY``) and state (``State`` ``ANY``)
+The parameters are the reference's: every account (``AccountId`` ``ANY``) and state (``State`` ``ANY``)
 on its own, resource types and message categories summed by AWS (``AGGREGATE_ALL``; the
 category only for the types that have one: ``schema.Table.summary_parameters``). botocore has
 no paginator for these operations: ``NextToken`` is followed here. Rows that cover more than
