@@ -199,7 +199,7 @@ class SummaryService:
                 continue
             if account not in (ANY, AGGREGATE_ALL) and owner != account:
                 continue
-            key: List[Optional[str]] = [first if period > 1 else day, AGGREGATE_ALL if account == AGGREGATE_ALL
+            key: List[Any] = [first if period > 1 else day, AGGREGATE_ALL if account == AGGREGATE_ALL
                                         else owner]
             for dimension, value in zip(spec.dimensions, values):
                 wanted = params.get(dimension, ANY)
