@@ -33,6 +33,9 @@ class Carried:
     """The jobs a rewrite kept from the slice's earlier objects."""
 
     ids: List[str] = field(default_factory=list)
+    #: The slice's earlier objects read back, and their bytes.
+    objects_read: int = 0
+    bytes_read: int = 0
     #: Rows per (account id, status), as ``manifest.Counts``.
     counts: Counter = field(default_factory=Counter)
     #: Restore jobs among them ``COMPLETED`` whose validation is ``VALIDATING``.
@@ -83,7 +86,10 @@ def carry_over(session: boto3.Session, bucket: str, prefix: str, table: Table, r
     by_status: Dict[str, List[str]] = {}
     for path in sorted(earlier):
         status = path.rsplit("/status=", 1)[1].split("/", 1)[0]
-        for values, line in _rows(_read(session, path), table):
+        text = _read(session, path)
+        carried.objects_read += 1
+        carried.bytes_read += len(text.encode("utf-8"))
+        for values, line in _rows(text, table):
             job_id = values[0]
             if job_id in listed or job_id in kept:
                 continue
@@ -95,6 +101,8 @@ def carry_over(session: boto3.Session, bucket: str, prefix: str, table: Table, r
             by_status.setdefault(status, []).append(line)
     for status, lines in sorted(by_status.items()):
         writer.add_lines(status, lines)
+    log.info("%s jobs %s %s: %d earlier object(s) read back (%d bytes) to keep the jobs the listing no longer "
+             "returns", table.job_type, region, day, carried.objects_read, carried.bytes_read)
     if carried.ids:
         shown = ", ".join(carried.ids[:NAMED_IN_WARNING]) + (", ..." if len(carried.ids) > NAMED_IN_WARNING else "")
         log.warning("%s jobs %s %s: %d job(s) the listing no longer returns kept under their last status: %s",
