@@ -130,7 +130,7 @@ def finish(session: boto3.Session, settings: Settings, check: Check, results: Se
             checked.add(key[0])
         if result is not None and result.written and result.reason == "reconciling":
             out.rewritten += 1
-        if still:
+        if still and (result is None or result.written):  # a slice that failed is an ERROR already
             out.slices_differing += 1
             shown = "; ".join(f"account {a} {s}: reported {r['reported']}, AWS Backup {r['aws_backup']}"
                               for a, s in still[:5] for r in rows[key] if (r["account_id"], r["state"]) == (a, s))
