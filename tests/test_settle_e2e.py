@@ -6,6 +6,8 @@ import pytest
 
 from backup_report.settle import EXPIRED_CAUSE
 
+from backup_report.local.announcements import EventCapture
+
 from .builders import api_job, catalog_partitions, epoch, read_rows, s3_partitions
 
 MEMBER = "210987654321"
@@ -44,8 +46,8 @@ def long_jobs(report, emulator):
     return report
 
 
-def daily(run_job, report, now, run_id):
-    return ok(run_job(report.args(REGIONS=REGIONS, LOOKBACK_DAYS="3", JOB_RUN_ID=run_id), report.env,
+def daily(run_job, report, now, run_id, **args):
+    return ok(run_job(report.args(REGIONS=REGIONS, LOOKBACK_DAYS="3", JOB_RUN_ID=run_id, **args), report.env,
                       now=f"{now}T23:59:00"))
 
 
@@ -102,3 +104,20 @@ def test_a_day_past_aws_backups_retention_is_given_up_once_and_never_listed(long
     second = daily(run_job, r, "2026-12-20", "run-after")
     assert [x["run_id"] for x in ledger(r) if x["reason"] == "expired"] == ["run-expired"] * 3
     assert "retention ended" not in second.stderr
+
+
+def test_a_settled_job_that_needs_attention_is_announced_once(long_jobs, emulator, run_job):
+    r = long_jobs
+    capture = EventCapture(r.session, f"settle-{r.bucket}")
+    daily(run_job, r, DAY, "run-d", EVENT_BUS_NAME=capture.bus)
+    capture.drain()
+    emulator.patch_job("backup", "us-east-1", "b-long", State="FAILED", CompletionDate=epoch("2026-11-26T10:00:00"),
+                       StatusMessage="The EFS file system was deleted while it was backed up")
+    for run_id in ("run-d6", "run-d6-again"):
+        daily(run_job, r, "2026-11-26", run_id, EVENT_BUS_NAME=capture.bus)
+    attention = [e["detail"] for e in capture.drain() if e["detail-type"] == "Backup Jobs Need Attention"]
+    assert [(j["job_id"], j["status"], j["report_date"]) for e in attention for j in e["jobs"]] == [
+        ("b-long", "FAILED", DAY)]  # once: the second run reads the alerts ledger of that day too
+    alerts = read_rows(r.session, r.bucket, "alerts")
+    assert [(a["job_id"], a["report_date"], a["run_id"]) for a in alerts] == [("b-long", DAY, "run-d6")]
+    assert (DAY,) in catalog_partitions(r.session, r.database, "alerts")
