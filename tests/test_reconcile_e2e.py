@@ -127,3 +127,24 @@ def test_denied_summaries_leave_the_report_as_it_is_and_the_run_succeeds(settled
     assert result.stderr.count("reconciliation: AWS Backup's counts of") == 6
     assert "AccessDeniedException" in result.stderr
     assert "reconciliation: 0 day(s) checked, 0 slice(s) rewritten, 0 differing, 6 error(s);" in result.stdout
+
+
+def test_a_slice_written_before_manifests_is_compared_by_its_report_runs_totals(settled, emulator, run_job):
+    report, counts = settled
+    ok(run(run_job, report, lookback="17"))
+    s3 = report.session.client("s3")
+    s3.delete_object(Bucket=report.bucket,  # as an older version left it: no manifest
+                     Key="backup-reports/manifests/backup_jobs/report_date=2026-11-18/us-east-1.json")
+    ok(run(run_job, report, run_id="run-totals"))
+    assert [x for x in reasons(report, "run-totals") if x[3] != "window"] == []  # equal totals: not rewritten
+    rows = [r for r in reconciliation(report, "run-totals")
+            if (r["report_date"], r["job_type"], r["region"]) == ("2026-11-18", "backup", "us-east-1")]
+    assert rows and all(r["reported"] == "" and r["action"] == "equal" for r in rows)
+
+    account = sorted({k[3] for k in counts})[0]
+    emulator.load_jobs("backup", "us-east-1", [api_job("backup", "b-late", account, "2026-11-18T08:00:00",
+                                                       "COMPLETED")])
+    ok(run(run_job, report, run_id="run-late"))
+    assert [x for x in reasons(report, "run-late") if x[3] != "window"] == [
+        ("2026-11-18", "backup", "us-east-1", "reconciling")]
+    assert objects(report.session, report.bucket, "backup-reports/manifests/backup_jobs/report_date=2026-11-18/")

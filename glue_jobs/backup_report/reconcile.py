@@ -81,6 +81,8 @@ class Slice:
     #: Outside the window: the report's rows per its manifest (None: no manifest).
     before: Optional[Held] = None
     rewrite: bool = False
+    #: Written before manifests existed: its report_runs counts per state equal AWS's totals.
+    equal_by_totals: bool = False
 
 
 @dataclass
@@ -186,13 +188,28 @@ def _read_held(session: boto3.Session, settings: Settings, ledger: Ledger, out: 
             out.bytes_read += len(kept.to_json()) if kept is not None else 0
 
 
+def _totals_equal(table: Table, counts: Dict[str, Optional[int]], aws_backup: Counts) -> bool:
+    """Whether a slice's ``report_runs`` counts per state equal AWS's summed over accounts (states the
+    listing never shows: the totals only)."""
+    theirs: Dict[str, int] = {}
+    for (_, state), n in aws_backup.items():
+        theirs[state] = theirs.get(state, 0) + n
+    if sum(theirs.values()) != (counts.get("job_count") or 0):
+        return False
+    if any(theirs.get(state) for state in table.summary_only_states):
+        return True
+    return all((counts.get(state.lower()) or 0) == n for state, n in theirs.items())
+
+
 def _decide(found: Slice, table: Table, kept: Optional[Manifest], objects: List[str], ledger: Ledger,
             key: Key) -> None:
-    if kept is None:
+    if kept is None:  # never written since manifests exist, or only failed: report_runs' totals
         counted = ledger.counted.get(key)
-        empty = counted is not None and counted.counts.get("job_count") == 0 and not found.aws_backup
-        found.before = Held({}, True) if empty else None
-        found.rewrite = found.comparable and not empty
+        if counted is not None and counted.counts.get("job_count") == 0 and not found.aws_backup:
+            found.before = Held({}, True)
+            return
+        found.equal_by_totals = counted is not None and _totals_equal(table, counted.counts, found.aws_backup)
+        found.rewrite = found.comparable and not found.equal_by_totals
         return
     found.before = manifest.held(kept, objects)
     differs = not found.before.intact or bool(differing(table, found.before.counts, found.aws_backup))

@@ -70,8 +70,10 @@ def _rows(key: Key, found: Slice, result: Optional[SliceResult]) -> Tuple[List[D
     table = JOB_TABLES_BY_TYPE[job_type]
     reported, unknown = _reported(found, result)
     keys = set(found.aws_backup) | set(reported or {})
-    differs = set(keys) if reported is None else differing(table, reported, found.aws_backup) | {
-        k for k in keys if k[1] in unknown}
+    if reported is None:  # unknown per account; equal by report_runs' totals, or a difference
+        differs = set() if found.equal_by_totals else set(keys)
+    else:
+        differs = differing(table, reported, found.aws_backup) | {k for k in keys if k[1] in unknown}
     rewritten = result is not None and result.written and result.reason == "reconciling"
     rows = []
     for account, state in sorted(keys):
