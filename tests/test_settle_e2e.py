@@ -4,9 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from backup_report.settle import EXPIRED_CAUSE
-
 from backup_report.local.announcements import EventCapture
+from backup_report.settle import EXPIRED_CAUSE
 
 from .builders import api_job, catalog_partitions, epoch, read_rows, s3_partitions
 
