@@ -8,6 +8,8 @@ import traceback
 from dataclasses import dataclass, field
 from typing import Dict, List, Optional, Sequence, Tuple
 
+import boto3
+
 from . import aws, catalog, errors, inventory, notify, org, reconcile, reconciliation, report_runs, settle
 from .arguments import Settings, parse_arguments, read_raw_arguments
 from .errors import AlertError, BackupReportError, BucketError, PartialFailure
@@ -31,7 +33,8 @@ class RunReport:
     pages: Optional[PageCounts] = None  # pages parsed fast and by botocore (lanes.run_lanes)
     #: The slices given up on (``settle``: not final when AWS Backup's retention ended): recorded, not failed.
     expired: List[SliceResult] = field(default_factory=list)
-    reconciliation: reconciliation.Outcome = field(default_factory=reconciliation.Outcome)
+    #: The comparison with AWS Backup's daily counts (``reconciliation.finish``).
+    reconciled: reconciliation.Outcome = field(default_factory=reconciliation.Outcome)
     #: What went wrong besides the slices (the report_runs ledger could not be read back).
     errors: List[str] = field(default_factory=list)
 
@@ -55,7 +58,7 @@ def plan_lanes(settings: Settings, lanes: Sequence[Lane], settling: settle.Settl
     return plan
 
 
-def _settling(session, settings: Settings, regions: Sequence[str]) -> Tuple[settle.Ledger, settle.Settling, List[str]]:
+def _settling(session: boto3.Session, settings: Settings, regions: Sequence[str]) -> Tuple[settle.Ledger, settle.Settling, List[str]]:
     """The latest report_runs rows outside the window, and the slices to settle or give up on."""
     today = settings.run_started_at.date()
     wanted = {(t.job_type, r) for t in settings.job_tables for r in regions}
@@ -134,7 +137,7 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
         settings = parse_arguments(argv)
         run_id, target = settings.run_id, f"s3://{settings.bucket}/{settings.prefix}/"
         report = run(settings)
-        results, pages, reconciled = report.results, report.pages, report.reconciliation.text()
+        results, pages, reconciled = report.results, report.pages, report.reconciled.text()
         if report.failures:
             raise PartialFailure(failure_message(results))
         if report.errors:
