@@ -19,6 +19,14 @@ a token bucket of ``--quota`` calls per second per region (``ThrottlingException
 beyond it), as AWS Backup does. The quota bound is then the least time any lister
 needs: the minimum number of calls of the busiest region / the quota (regions run in
 parallel). Nothing is asserted: the figures are printed (and written as JSON with --json).
+
+After the job, a second run two nights later (``--REPORT_DATE`` the day after next, an
+empty window) shows what settling and reconciling add to a night (``--no-later`` skips it):
+the day is then outside the window and older than 24 hours, so the run compares it with
+AWS Backup's daily counts and settles its slices that still hold jobs not final. Its calls
+(List*Jobs, List*JobSummaries), seconds and the bytes it reads back (report_runs, the
+slices' manifests, a settled slice's own objects) come from the emulator's counters and the
+run's log lines.
 """
 from __future__ import annotations
 
@@ -248,10 +256,34 @@ def cpu_bound(run: dict, cpus: int) -> float:
 
 
 def list_calls(stats: dict, regions: list) -> dict:
-    """List* requests seen by the emulator (throttled ones included), per region, and throttled."""
-    per_region = {r: sum(n for (_op, region), n in stats["requests"].items() if region == r) for r in regions}
-    return {"calls": sum(per_region.values()), "calls_per_region": per_region,
+    """List*Jobs requests seen by the emulator (throttled ones included), per region, and throttled;
+    List*JobSummaries requests apart (``summaries_calls``)."""
+    per_region = {r: sum(n for (op, region), n in stats["requests"].items()
+                         if region == r and not op.endswith("JobSummaries")) for r in regions}
+    summaries = sum(n for (op, _region), n in stats["requests"].items() if op.endswith("JobSummaries"))
+    return {"calls": sum(per_region.values()), "calls_per_region": per_region, "summaries_calls": summaries,
             "throttled": stats.get("throttled", 0)}
+
+
+#: What a run read back to settle and reconcile, from its log lines.
+READ_BACK = {
+    "report_runs": re.compile(r"settling: (\d+) report_runs object\(s\) read \((\d+) bytes\); (\d+) slice"),
+    "manifests": re.compile(r"reconciliation: [^;]*(?:; [^;]*)?; \d+ summaries call\(s\); (\d+) manifest\(s\) "
+                            r"read, (\d+) bytes"),
+    "earlier objects": re.compile(r" jobs \S+ \S+: (\d+) earlier object\(s\) read back \((\d+) bytes\)"),
+}
+
+
+def read_back(output: str) -> dict:
+    """Objects and bytes a run read back, per kind (``READ_BACK``), and the slices it settled and
+    reconciled (their log lines end with the reason)."""
+    out = {}
+    for kind, pattern in READ_BACK.items():
+        found = [m.groups() for m in pattern.finditer(output)]
+        out[kind] = {"objects": sum(int(g[0]) for g in found), "bytes": sum(int(g[1]) for g in found)}
+    out["settling_slices"] = len(re.findall(r" jobs written \(settling\)$", output, re.M))
+    out["reconciling_slices"] = len(re.findall(r" jobs written \(reconciling\)$", output, re.M))
+    return out
 
 
 def main() -> int:
@@ -266,6 +298,8 @@ def main() -> int:
                         help="paced: List* calls per second per region (default 20)")
     parser.add_argument("--no-baseline", action="store_true")
     parser.add_argument("--no-scans", action="store_true", help="do not measure the scan listing")
+    parser.add_argument("--no-later", action="store_true",
+                        help="no second run two nights later (settling and reconciling the day)")
     parser.add_argument("--json", help="also write the figures to this file")
     parser.add_argument("--log", help="also write the job's log to this file")
     parser.add_argument("--baseline-worker", nargs=3, metavar=("BUCKET", "REGIONS", "DAY"), help=argparse.SUPPRESS)
@@ -313,8 +347,13 @@ def main() -> int:
         pipelines = [("job", [sys.executable, str(ROOT / "glue_jobs" / "backup_report_job.py"),
                               "--REPORT_BUCKET", "bench-reports", "--MANAGEMENT_ROLE_ARN", ROLE_ARN,
                               "--GLUE_DATABASE", "bench", "--REGIONS", ",".join(regions),
-                              "--REPORT_DATE", DAY.isoformat(), "--LOOKBACK_DAYS", "1", "--JOB_TYPES", COMPARED_TYPES],
+                              "--JOB_TYPES", COMPARED_TYPES, "--REPORT_DATE", DAY.isoformat(), "--LOOKBACK_DAYS", "1"],
                       "backup-reports/")]
+        later = DAY + dt.timedelta(days=2)
+        if not args.no_later:
+            pipelines.append(("job, two nights later", [
+                *pipelines[0][1][:-4], "--REPORT_DATE", later.isoformat(), "--LOOKBACK_DAYS", "1",
+                "--JOB_RUN_ID", "bench-later"], "backup-reports/"))
         if not args.no_baseline:
             pipelines.append(("baseline", [sys.executable, __file__, "--baseline-worker", "bench-reports",
                                            ",".join(regions), DAY.isoformat()], "baseline/"))
@@ -324,7 +363,7 @@ def main() -> int:
             local.emulator.set_faults(**faults)  # a full token bucket for each pipeline
             local.emulator.reset_stats()
             services = {name: cpu_seconds(pid) for name, pid in local.pids.items()}
-            result = measure(cmd, env)
+            result = measure(cmd, local.job_env(now=f"{later}T23:59:00") if "later" in name else env)
             services = {name: cpu_seconds(pid) - services[name] for name, pid in local.pids.items()}
             if result["rc"] != 0:
                 print(f"{name} failed with status {result['rc']}:\n{result['stderr'][-3000:]}")
@@ -337,6 +376,8 @@ def main() -> int:
                               bytes=bytes_under(local, "bench-reports", prefix),
                               **list_calls(local.emulator.stats(), regions))
             runs[name]["cpu_bound_s"] = cpu_bound(runs[name], os.cpu_count() or 1)
+            if name.startswith("job"):
+                runs[name]["read_back"] = read_back(result["stdout"] + result["stderr"])
             if name == "job":
                 if args.log:
                     Path(args.log).write_text(result["stdout"] + result["stderr"])
@@ -367,6 +408,7 @@ def print_table(figures: dict, names: list) -> None:
              ("wall ÷ CPU bound", lambda f: f"{f['wall_s'] / f['cpu_bound_s']:.2f}×")]
     rows += [("jobs/s", lambda f: f"{total / f['wall_s']:,.0f}"),
              ("List* calls (minimum)", lambda f: f"{f['calls']} ({figures['min_calls']})"),
+             ("List*JobSummaries calls", lambda f: f"{f.get('summaries_calls', 0)}"),
              ("calls ÷ minimum", lambda f: f"{f['calls'] / figures['min_calls']:.3f}"),
              ("throttled calls", lambda f: f"{f['throttled']} ({100 * f['throttled'] / max(1, f['calls']):.1f} %)"),
              ("CPU of its processes (s)", lambda f: f"{f['cpu_s']:.1f}"),
@@ -378,7 +420,11 @@ def print_table(figures: dict, names: list) -> None:
              ("peak RSS, sum of its processes (MiB)", lambda f: f"{f['tree_rss_mib']:.0f}"),
              ("peak PSS, sum of its processes (MiB)", lambda f: f"{f['tree_pss_mib']:.0f}"),
              ("processes", lambda f: f"{f['processes']}"),
-             ("bytes written", lambda f: f"{f['bytes']:,}")]
+             ("bytes written", lambda f: f"{f['bytes']:,}"),
+             ("slices settled / reconciled", lambda f: "{} / {}".format(
+                 f.get("read_back", {}).get("settling_slices", "-"), f.get("read_back", {}).get("reconciling_slices", "-"))),
+             ("bytes read back: report_runs / manifests / earlier objects", lambda f: " / ".join(
+                 f"{f['read_back'][k]['bytes']:,}" for k in READ_BACK) if "read_back" in f else "-")]
     print(f"\n| {total:,} jobs, {figures['regions']} regions, python {figures['python']} | "
           + " | ".join(names) + " |")
     print("|---" * (len(names) + 1) + "|")

@@ -1,9 +1,10 @@
 -- Question: Over the last 30 /* :days */ days, which report days, regions or
---     job types are missing from the report, or were last fetched with an
---     error?
+--     job types are missing from the report, were last fetched with an
+--     error, or differ from AWS Backup's own counts?
 -- Audience: operators and auditors (can a day without failures be trusted,
 --     or was it never reported?).
--- Tables: report_runs (the append-only ledger of runs).
+-- Tables: report_runs (the append-only ledger of runs); reconciliation
+--     (the comparison with AWS Backup's daily counts).
 -- Dates: the 30 days that end today once a run has reported today, else
 --     yesterday (before today's run, today is not missing yet). days_from
 --     and days_to say which days. Partitions read: report_date from
@@ -16,9 +17,12 @@
 --     job slice reported in the window (the AWS Config inventory's own row,
 --     job_type inventory, is not a job slice); malware scan slices are
 --     expected once a run of the window listed scans (--JOB_TYPES chooses
---     the job types a run lists). problem is NOT REPORTED (no
---     run covered the slice) or FAILED. A report that stopped days ago shows
---     every day since as NOT REPORTED.
+--     the job types a run lists). problem is NOT REPORTED (no run covered the
+--     slice), FAILED, or DIFFERS FROM AWS BACKUP (the latest comparison of a
+--     reported slice, made since its latest run, recorded a difference it did
+--     not heal: reported and aws_backup are the slice's totals then;
+--     17_report_against_aws_backup has the detail). A report that stopped days
+--     ago shows every day since as NOT REPORTED.
 
 with
 
@@ -33,6 +37,23 @@ runs as (
         error,
         job_count
     from report_runs
+    where
+        report_date
+        > current_date - interval '1' day - interval '30' /* :days */ day
+        and report_date <= current_date
+),
+
+compared as (
+    select
+        report_date,
+        job_type,
+        region,
+        reported,
+        aws_backup,
+        difference,
+        action,
+        checked_at
+    from reconciliation
     where
         report_date
         > current_date - interval '1' day - interval '30' /* :days */ day
@@ -146,6 +167,21 @@ expected_slices as (
     cross join regions
 ),
 
+comparisons as (
+    select
+        report_date,
+        job_type,
+        region,
+        sum(reported) as reported,
+        sum(aws_backup) as aws_backup,
+        count_if(
+            action = 'recorded' and (reported is null or difference != 0)
+        ) as states_differing,
+        max(checked_at) as checked_at
+    from compared
+    group by report_date, job_type, region
+),
+
 final as (
     select
         expected_slices.report_date,
@@ -153,12 +189,15 @@ final as (
         expected_slices.region,
         case
             when latest_runs.run_id is null then 'NOT REPORTED'
-            else 'FAILED'
+            when latest_runs.succeeded is distinct from true then 'FAILED'
+            else 'DIFFERS FROM AWS BACKUP'
         end as problem,
         coalesce(latest_runs.error, '') as latest_error,
         latest_runs.run_id as latest_run_id,
         latest_runs.run_started_at as latest_run_started_at,
         coalesce(latest_runs.runs_of_slice, 0) as runs_of_slice,
+        comparisons.reported,
+        comparisons.aws_backup,
         expected_slices.days_from,
         expected_slices.days_to
     from expected_slices
@@ -167,9 +206,18 @@ final as (
             expected_slices.report_date = latest_runs.report_date
             and expected_slices.job_type = latest_runs.job_type
             and expected_slices.region = latest_runs.region
+    left join comparisons
+        on
+            expected_slices.report_date = comparisons.report_date
+            and expected_slices.job_type = comparisons.job_type
+            and expected_slices.region = comparisons.region
     where
         latest_runs.run_id is null
         or latest_runs.succeeded is distinct from true
+        or (
+            comparisons.states_differing > 0
+            and comparisons.checked_at >= latest_runs.run_started_at
+        )
 )
 
 select * from final

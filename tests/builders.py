@@ -49,7 +49,7 @@ UTC = dt.timezone.utc
 __all__ = ["ROOT", "ENTRY_SCRIPT", "MANAGEMENT_ACCOUNT", "REGION", "ROLE_ARN", "UTC", "Report", "new_report", "load_script",
            "epoch", "api_job", "sdk_jobs", "objects", "read_rows", "s3_partitions", "catalog_partitions", "TrustingSts",
            "build_history", "reported_slices", "row_of", "TODAY", "REGIONS", "DENIED_REGION", "OLD_FIRST",
-           "RECENT_FIRST", "FAILURE_STATES", "FINAL_BACKUP", "day", "AGGREGATOR"]
+           "RECENT_FIRST", "FAILURE_STATES", "FINAL_BACKUP", "day", "AGGREGATOR", "LASTING_DIFFERENCE"]
 
 
 # --------------------------------------------------------------------------- a report target
@@ -307,7 +307,9 @@ __all__ += ["EventCapture", "DigestCapture", "DenyingEndpoint"]
 #
 # A synthetic organisation (the generator) served by the emulator, reported by the real Glue
 # entry script in three runs: two old days; ten recent days with ListCopyJobs denied in
-# eu-west-1; a repair run of the last three days. The saved-query tests compute each
+# eu-west-1; a repair run of the last three days (which also settles and reconciles the days
+# before, except the denied copies: their counts are denied too), after AWS Backup stopped
+# listing one backup job. The saved-query tests compute each
 # expected answer from the generated jobs themselves, by the SPEC's rules.
 
 TODAY = dt.date(2026, 11, 26)
@@ -318,6 +320,8 @@ OLD_FIRST = TODAY - dt.timedelta(days=45)  # two old days, outside every 30-day 
 FAILURE_STATES = {"FAILED", "ABORTED", "EXPIRED", "PARTIAL"}
 FINAL_BACKUP = {"COMPLETED"} | FAILURE_STATES
 MEMBER_NAMES = ("queries-prod", "queries-dev", "queries-audit")
+#: The day of the backup job (us-east-1) that AWS Backup no longer lists by the history's last run.
+LASTING_DIFFERENCE = TODAY - dt.timedelta(days=5)
 #: The AWS Config aggregator of the history's organisation (its inventory: synthetic.inventory).
 AGGREGATOR = "org-aggregator"
 
@@ -382,7 +386,8 @@ def build_history(emulator, aws_env: Mapping[str, str], run_job: Callable) -> Di
     """Report the history (see above) into a new bucket and database; the SDK must point at moto.
 
     Returns ``{"database", "rows" (what the report must hold), "names" (account names), "inventory"
-    (the aggregator's items, ``synthetic.Inventory``), "bucket"}``. Every run snapshots the inventory.
+    (the aggregator's items, ``synthetic.Inventory``), "bucket", "gone" (job type, region and id of
+    the job AWS Backup no longer lists)}``. Every run snapshots the inventory.
     """
     session = boto3.Session()
     org = session.client("organizations")
@@ -432,13 +437,23 @@ def build_history(emulator, aws_env: Mapping[str, str], run_job: Callable) -> Di
     finally:
         emulator.set_faults()
     assert "AccessDenied" in denied.stderr
-    job("--LOOKBACK_DAYS", "3", "--JOB_RUN_ID", "run-repair", now=f"{TODAY}T23:59:30")
+    # AWS Backup no longer lists (nor counts) one job: the report keeps it, a lasting difference.
+    gone = next(j for t, r, j in generated if (t, r) == ("backup", "us-east-1") and j["State"] == "COMPLETED"
+                and _utc(j["CreationDate"]).date() == LASTING_DIFFERENCE)
+    emulator.remove_jobs("backup", "us-east-1", [gone["BackupJobId"]])
+    # The copy counts of the denied region are denied too: reconciling would heal the failed days.
+    emulator.set_faults(denied=[[DENIED_REGION, "ListCopyJobSummaries"]])
+    try:
+        job("--LOOKBACK_DAYS", "3", "--JOB_RUN_ID", "run-repair", now=f"{TODAY}T23:59:30")
+    finally:
+        emulator.set_faults()
 
     covered = reported_slices()
     rows = [row_of(t, r, j, names) for t, r, j in generated]
     rows = [x for x in rows if covered.get((x["job_type"], x["region"], x["report_date"]))]
     assert {x["status"] for x in rows if x["job_type"] == "backup"} == set(synthetic.STATES["backup"])
-    return {"database": database, "rows": rows, "names": names, "inventory": inventory, "bucket": bucket}
+    return {"database": database, "rows": rows, "names": names, "inventory": inventory, "bucket": bucket,
+            "gone": ("backup", "us-east-1", gone["BackupJobId"])}
 
 
 def free_port_pair() -> int:

@@ -32,3 +32,25 @@ def test_the_table_shows_the_cpu_bound_and_the_wall_time_over_it(capsys):
     assert re.search(r"^\| CPU bound \(s\)[^|]*\| 10\.5 \|$", table, re.M)
     assert re.search(r"^\| wall ÷ CPU bound \| 1\.43× \|$", table, re.M)
     assert re.search(r"^\| wall ÷ quota bound \| 3\.00× \|$", table, re.M)
+
+
+def test_what_a_run_read_back_is_taken_from_its_log_lines():
+    log = "\n".join([
+        "2026-11-28 23:59:01,000 INFO backup_report: settling: 3 report_runs object(s) read (4096 bytes); "
+        "2 slice(s) to settle, 0 expired",
+        "2026-11-28 23:59:02,000 INFO backup_report: backup jobs us-east-1 2026-11-26: 17 earlier object(s) read "
+        "back (9000000 bytes) to keep the jobs the listing no longer returns",
+        "2026-11-28 23:59:03,000 INFO backup_report: backup jobs us-east-1 2026-11-26: 80000 jobs written (settling)",
+        "2026-11-28 23:59:03,500 INFO backup_report: copy jobs eu-west-1 2026-11-25: 12 jobs written (reconciling)",
+        "2026-11-28 23:59:04,000 INFO backup_report: reconciliation: 13 day(s) checked, 0 slice(s) rewritten, "
+        "0 differing, 1 error(s); 9 summaries call(s); 9 manifest(s) read, 5120 bytes"])
+    assert benchmark.read_back(log) == {
+        "report_runs": {"objects": 3, "bytes": 4096}, "manifests": {"objects": 9, "bytes": 5120},
+        "earlier objects": {"objects": 17, "bytes": 9000000}, "settling_slices": 1, "reconciling_slices": 1}
+
+
+def test_summaries_calls_are_counted_apart_from_the_listings():
+    stats = {"requests": {("ListBackupJobs", "us-east-1"): 80, ("ListBackupJobSummaries", "us-east-1"): 1,
+                          ("ListCopyJobs", "eu-west-1"): 3, ("ListCopyJobSummaries", "eu-west-1"): 2}, "throttled": 4}
+    assert benchmark.list_calls(stats, ["us-east-1", "eu-west-1"]) == {
+        "calls": 83, "calls_per_region": {"us-east-1": 80, "eu-west-1": 3}, "summaries_calls": 3, "throttled": 4}

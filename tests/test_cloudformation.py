@@ -256,6 +256,18 @@ def test_the_jobs_api_calls_need_exactly_the_granted_actions(run_job, report, em
     assert used["job"] == permissions.JOB_API_ACTIONS - permissions.FAILURE_PATH_ACTIONS
 
 
+def test_the_selected_job_types_use_exactly_their_own_listings_and_daily_counts(run_job, report, emulator, tmp_path):
+    emulator.load_jobs("backup", "us-east-1", [_backup_job("b-1", "210987654321", "2026-11-26T10:00:00", "COMPLETED")])
+    log = tmp_path / "calls.log"
+    result = run_job(report.args(LOOKBACK_DAYS="1", REGIONS="us-east-1", JOB_TYPES="backup,restore"), report.env,
+                     now="2026-11-26T23:00:00", extra_env={"BACKUP_REPORT_CALL_LOG": str(log)})
+    assert result.returncode == 0, result.stderr[-3000:]
+    used = permissions.actions_from_call_log(log.read_text().splitlines())["management"]
+    assert {a for a in used if a.startswith("backup:")} == {
+        "backup:ListBackupJobs", "backup:ListRestoreJobs", "backup:ListBackupJobSummaries",
+        "backup:ListRestoreJobSummaries"}
+
+
 def test_operation_names_map_to_iam_actions():
     action = permissions.action_for
     assert action("s3:ListObjectsV2") == "s3:ListBucket"

@@ -6,7 +6,7 @@ import datetime as dt
 import json
 import random
 
-from backup_report import events, runlog
+from backup_report import events, reconciliation, runlog
 from backup_report.slices import SliceResult
 
 from .builders import SAMPLE_ITEMS, UTC, item, settings
@@ -33,7 +33,15 @@ GOLDEN_FINISHED = (
     '"slices":{"window":2,"settling":0,"reconciling":0,"inventory":0},"failed_slices":[{"job_type":"copy",'
     '"region":"eu-west-1","report_date":"2026-11-25","error":"AccessDeniedException: no","reason":"window"}],'
     '"counts":{"backup_jobs":{"COMPLETED":2,"FAILED":4},"copy_jobs":{}},"attention":5,'
-    '"location":"s3://acme-backup-reports/backup-reports/"}')
+    '"location":"s3://acme-backup-reports/backup-reports/","reconciliation":{"days_checked":13,'
+    '"slices_differing":1,"differences":[{"job_type":"copy","region":"eu-west-1","report_date":"2026-11-20",'
+    '"account_id":"444455556666","state":"PARTIAL","reported":0,"aws_backup":1}],'
+    '"errors":["restore us-east-1: AccessDeniedException: no"],"slices_rewritten":2}}')
+#: The run's comparison with AWS Backup's counts (``reconciliation.Outcome.detail``).
+RECONCILED = {"days_checked": 13, "slices_differing": 1, "differences": [
+    {"job_type": "copy", "region": "eu-west-1", "report_date": "2026-11-20", "account_id": "444455556666",
+     "state": "PARTIAL", "reported": 0, "aws_backup": 1}], "errors": ["restore us-east-1: AccessDeniedException: no"],
+    "slices_rewritten": 2}
 FINISHED_RESULTS = [
     SliceResult("backup", "eu-west-1", dt.date(2026, 11, 26), counts={"FAILED": 3, "COMPLETED": 2}),
     SliceResult("backup", "us-east-1", dt.date(2026, 11, 26), counts={"FAILED": 1}),
@@ -49,11 +57,17 @@ def test_an_attention_event_is_these_bytes():
 
 
 def test_the_run_finished_event_is_these_bytes():
-    entry = events.run_finished_entry(settings(), ["eu-west-1", "us-east-1"], FINISHED_RESULTS, 5)
+    entry = events.run_finished_entry(settings(), ["eu-west-1", "us-east-1"], FINISHED_RESULTS, 5, RECONCILED)
     assert entry == {"Source": "backup-report", "DetailType": "Backup Report Run Finished",
                      "Detail": GOLDEN_FINISHED, "EventBusName": "default"}
     assert json.loads(GOLDEN_FINISHED) == events.run_finished_detail(
-        settings(), ["eu-west-1", "us-east-1"], FINISHED_RESULTS, 5)
+        settings(), ["eu-west-1", "us-east-1"], FINISHED_RESULTS, 5, RECONCILED)
+
+
+def test_a_run_that_compared_nothing_says_so_with_the_same_fields():
+    detail = events.run_finished_detail(settings(), ["eu-west-1"], FINISHED_RESULTS, 0)
+    assert detail["reconciliation"] == reconciliation.Outcome().detail() == {
+        "days_checked": 0, "slices_differing": 0, "differences": [], "errors": [], "slices_rewritten": 0}
 
 
 def test_the_run_finished_event_counts_the_inventory_apart_from_the_job_slices_as_the_summary_does():

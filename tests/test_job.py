@@ -66,7 +66,8 @@ def test_a_run_with_a_denied_region_exits_1_and_its_last_line_is_the_summary(sma
     assert re.sub(r"; \d+\.\ds$", "", summary).endswith(
         "ERROR backup_report: run jr_denied failed (exit status 1): 8 job slice(s) written, 5 failed, 3 skipped; "
         f"jobs written to s3://{small_org.bucket}/{small_org.prefix}/: backup_jobs 2, copy_jobs 0, restore_jobs 0, "
-        "scan_jobs 0; pages parsed: 11 fast, 0 by botocore")  # the denied calls' answers are errors, not pages
+        "scan_jobs 0; pages parsed: 11 fast, 0 by botocore; reconciliation: 12 day(s) checked, 0 slice(s) rewritten, "
+        "0 differing, 4 error(s)")  # the denied calls' answers are errors, not pages; its summaries too
     assert "INFO backup_report: backup jobs us-east-1 2026-11-26: 1 jobs written" in out
 
 

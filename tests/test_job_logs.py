@@ -23,6 +23,7 @@ DENIED = ("AccessDeniedException: User: arn:aws:sts::123456789012:assumed-role/B
 #: The whole log of a run with eu-west-1 denied, timestamps and durations normalised.
 GOLDEN_STDOUT = """\
 <ts> INFO backup_report: run jr_golden: report days 2026-11-25 to 2026-11-26, 2 region(s): us-east-1,eu-west-1, 3 account name(s) known
+<ts> INFO backup_report: settling: 0 report_runs object(s) read (0 bytes); 0 slice(s) to settle, 0 expired
 <ts> INFO backup_report: listing with <n> process(es) (<cpus> CPU(s) available), 8 lane(s)
 <ts> INFO backup_report: backup jobs us-east-1 2026-11-25: 1 jobs written
 <ts> INFO backup_report: backup jobs us-east-1 2026-11-26: 2 jobs written
@@ -33,10 +34,14 @@ GOLDEN_STDOUT = """\
 <ts> INFO backup_report: scan jobs us-east-1 2026-11-25: 0 jobs written
 <ts> INFO backup_report: scan jobs us-east-1 2026-11-26: 0 jobs written
 <ts> INFO backup_report: report_runs: 16 slice row(s) written for 2 report day(s)
+<ts> INFO backup_report: reconciliation: 12 day(s) checked, 0 slice(s) rewritten, 0 differing, 4 error(s); 4 summaries call(s); 0 manifest(s) read, 0 bytes
 <ts> INFO backup_report.notify: attention: 1 job(s) of the window need attention and are recent; new for events: 1
 <ts> INFO backup_report.notify: attention: announced 1 job(s): events 1
 """
 GOLDEN_STDERR = f"""\
+<ts> WARNING backup_report: reconciliation: AWS Backup's counts of backup jobs in eu-west-1 could not be read (the report is not compared, nor touched): {DENIED.format(op="ListBackupJobSummaries")}
+<ts> WARNING backup_report: reconciliation: AWS Backup's counts of copy jobs in eu-west-1 could not be read (the report is not compared, nor touched): {DENIED.format(op="ListCopyJobSummaries")}
+<ts> WARNING backup_report: reconciliation: AWS Backup's counts of restore jobs in eu-west-1 could not be read (the report is not compared, nor touched): {DENIED.format(op="ListRestoreJobSummaries")}
 <ts> ERROR backup_report: backup jobs eu-west-1 2026-11-25: failed: {DENIED.format(op="ListBackupJobs")} (earlier rows kept)
 <ts> ERROR backup_report: backup jobs eu-west-1 2026-11-26: skipped after the failure of 2026-11-25 (earlier rows kept): {DENIED.format(op="ListBackupJobs")}
 <ts> ERROR backup_report: copy jobs eu-west-1 2026-11-25: failed: {DENIED.format(op="ListCopyJobs")} (earlier rows kept)
@@ -53,7 +58,7 @@ region eu-west-1, copy jobs, 2 day(s) 2026-11-25..2026-11-26, 1 of them skipped 
 region eu-west-1, restore jobs, 2 day(s) 2026-11-25..2026-11-26, 1 of them skipped after the first failure: \
 {DENIED.format(op="ListRestoreJobs")}; \
 region eu-west-1, scan jobs, 2 day(s) 2026-11-25..2026-11-26: {DENIED.format(op="ListScanJobs")}
-<ts> ERROR backup_report: run jr_golden failed (exit status 1): 8 job slice(s) written, 5 failed, 3 skipped; jobs written to s3://<bucket>/backup-reports/: backup_jobs 3, copy_jobs 1, restore_jobs 0, scan_jobs 0; pages parsed: 11 fast, 0 by botocore; <seconds>s
+<ts> ERROR backup_report: run jr_golden failed (exit status 1): 8 job slice(s) written, 5 failed, 3 skipped; jobs written to s3://<bucket>/backup-reports/: backup_jobs 3, copy_jobs 1, restore_jobs 0, scan_jobs 0; pages parsed: 11 fast, 0 by botocore; reconciliation: 12 day(s) checked, 0 slice(s) rewritten, 0 differing, 4 error(s); <seconds>s
 """
 
 _TIMESTAMP = re.compile(r"^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d,\d{3} ", re.MULTILINE)
@@ -136,7 +141,8 @@ def test_a_run_that_succeeds_ends_with_its_summary_on_stdout(report, emulator, r
     last = normalised(result.stdout, report.bucket).splitlines()[-1]
     assert last == ("<ts> INFO backup_report: run jr_ok succeeded: 4 job slice(s) written, 0 failed, 0 skipped; jobs "
                     "written to s3://<bucket>/backup-reports/: backup_jobs 1, copy_jobs 0, restore_jobs 0, "
-                    "scan_jobs 0; pages parsed: 8 fast, 0 by botocore; <seconds>s")
+                    "scan_jobs 0; pages parsed: 8 fast, 0 by botocore; reconciliation: 12 day(s) checked, "
+                    "0 slice(s) rewritten, 0 differing; <seconds>s")
 
 
 def test_a_run_refused_before_it_starts_still_ends_with_its_summary(run_job, aws_env):

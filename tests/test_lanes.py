@@ -17,7 +17,7 @@ import pytest
 from backup_report import aws, catalog, lanes
 from backup_report.arguments import parse_arguments
 from backup_report.schema import BACKUP_JOBS, COPY_JOBS, JOB_TABLES
-from backup_report.slices import SliceResult
+from backup_report.slices import Planned, SliceResult
 
 from .builders import ROLE_ARN, UTC
 
@@ -32,9 +32,19 @@ def settings(days: int = 3):
                             "reports", "--LOOKBACK_DAYS", str(days)], now=NOW)
 
 
-def written(table, region, days) -> List[SliceResult]:
+def written(table, region, planned) -> List[SliceResult]:
     """What a lane whose slices were all written returns; the count names the process that listed it."""
-    return [SliceResult(table.job_type, region, day, counts={"COMPLETED": os.getpid()}) for day in days]
+    return [SliceResult(table.job_type, region, p.day, counts={"COMPLETED": os.getpid()}, reason=p.reason)
+            for p in planned]
+
+
+def plan(window):
+    """Every lane's window, and a day outside it to settle in two lanes (one of them doomed)."""
+    extra = window.days[0] - dt.timedelta(days=5)
+    out = {(t.job_type, r): [Planned(d) for d in window.days] for t, r in LANES}
+    for table, region in ((BACKUP_JOBS, "eu-west-1"), DOOMED):
+        out[(table.job_type, region)].append(Planned(extra, "settling"))
+    return out
 
 
 def test_the_listing_processes_follow_the_cpus_unless_set(monkeypatch):
@@ -54,49 +64,51 @@ def test_with_one_process_lanes_run_on_threads_and_a_failed_lane_fails_alone(mon
     monkeypatch.setenv("BACKUP_REPORT_PROCESSES", "1")
     threads = set()
 
-    def run_lane(client, session, settings, table, region, names, registry):
+    def run_lane(client, session, settings, table, region, names, registry, planned):
         threads.add(threading.get_ident())
         assert client.meta.region_name == region and names == {"1": "one"}
         if (table, region) == DOOMED:
             raise RuntimeError("a bug")
-        return written(table, region, settings.days)
+        return written(table, region, planned)
 
     monkeypatch.setattr(lanes, "run_lane", run_lane)
     session = boto3.Session(region_name="us-east-1")
     window = settings()
     with caplog.at_level("INFO", logger="backup_report"):
         per_lane, _ = lanes.run_lanes(window, session, session, LANES, {"1": "one"},
-                                      catalog.PartitionRegistry(session, "reports"))
+                                      catalog.PartitionRegistry(session, "reports"), plan(window))
     assert "listing with 1 process(es)" in caplog.text
     assert threading.get_ident() not in threads and len(threads) <= lanes.MAX_PARALLEL_LANES
-    assert_outcome(per_lane, window, "unexpected RuntimeError: a bug")
+    assert_outcome(per_lane, window, "unexpected RuntimeError: a bug", plan(window))
     assert {r.counts["COMPLETED"] for lane in per_lane for r in lane if r.written} == {os.getpid()}
 
 
 def test_a_listing_process_killed_mid_lane_fails_that_lane_and_the_other_lanes_complete(local_aws, monkeypatch):
     monkeypatch.setenv("BACKUP_REPORT_PROCESSES", "2")
 
-    def run_lane(client, session, settings, table, region, names, registry):  # runs in a listing process
+    def run_lane(client, session, settings, table, region, names, registry, planned):  # in a listing process
         assert client.meta.region_name == region and isinstance(registry, catalog.PartitionRegistry)
         if (table, region) == DOOMED:
             os.kill(os.getpid(), signal.SIGKILL)
         time.sleep(0.3)  # listing: the other process is mid-lane when the doomed one dies, lanes still to come
-        return written(table, region, settings.days)
+        return written(table, region, planned)
 
     monkeypatch.setattr(lanes, "run_lane", run_lane)  # the forked processes run it too
     session = aws.job_session()
     window = settings()
-    per_lane, _ = lanes.run_lanes(window, session, session, LANES, {}, catalog.PartitionRegistry(session, "reports"))
-    assert_outcome(per_lane, window, lanes.WORKER_DIED)
+    per_lane, _ = lanes.run_lanes(window, session, session, LANES, {}, catalog.PartitionRegistry(session, "reports"),
+                                  plan(window))
+    assert_outcome(per_lane, window, lanes.WORKER_DIED, plan(window))
     listed_by = {r.counts["COMPLETED"] for lane in per_lane for r in lane if r.written}
     assert os.getpid() not in listed_by and len(listed_by) >= 2  # by forked processes
 
 
-def assert_outcome(per_lane: List[List[SliceResult]], window, cause: str) -> None:
-    """Every lane's days in the order of ``LANES``: the doomed lane's first day failed with
-    ``cause``, its other days skipped after it; every other lane written."""
-    assert [[(r.job_type, r.region, r.day) for r in lane] for lane in per_lane] == [
-        [(table.job_type, region, day) for day in window.days] for table, region in LANES]
+def assert_outcome(per_lane: List[List[SliceResult]], window, cause: str, planned) -> None:
+    """Every lane's planned slices in the order of ``LANES``, for their reasons: the doomed lane's
+    first day failed with ``cause``, its other slices skipped after it; every other lane written."""
+    assert [[(r.job_type, r.region, r.day, r.reason) for r in lane] for lane in per_lane] == [
+        [(table.job_type, region, p.day, p.reason) for p in planned[(table.job_type, region)]]
+        for table, region in LANES]
     for (table, region), lane in zip(LANES, per_lane):
         if (table, region) != DOOMED:
             assert all(r.written for r in lane), (table.name, region)
@@ -121,7 +133,7 @@ def test_the_listing_processes_end_when_the_run_process_is_killed(local_aws, mon
     context = multiprocessing.get_context("fork")
     started = context.Queue()
 
-    def run_lane(client, session, settings, table, region, names, registry):  # in a listing process
+    def run_lane(client, session, settings, table, region, names, registry, planned):  # in a listing process
         started.put(os.getpid())
         time.sleep(120)  # listing on, as long as nothing ends it
         return []

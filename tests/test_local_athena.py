@@ -247,3 +247,34 @@ def test_unknown_tables_and_bad_sql_are_named(tiny):
         engine.run("select from where")
     with pytest.raises(QueryError, match="Glue database no_such_db does not exist"):
         LocalAthena("no_such_db").run("select * from backup_jobs")
+
+
+def test_objects_written_before_a_column_existed_read_it_as_null(local_aws):
+    """report_runs' last four columns and a reconciliation object lacking its last column: NULL, by position."""
+    session = boto3.Session()
+    token = uuid.uuid4().hex[:10]
+    bucket, database = f"old-{token}", f"old_{token}"
+    session.client("s3").create_bucket(Bucket=bucket)
+    session.client("glue").create_database(DatabaseInput={"Name": database})
+    day = dt.date(2026, 11, 20)
+    for table in (schema.REPORT_RUNS, schema.RECONCILIATION):
+        catalog.ensure_table(session, database, bucket, "r", table)
+        names = [c.name for c in table.columns]
+        old = names[:-4] if table is schema.REPORT_RUNS else names[:-1]
+        values = {"run_id": "old", "run_started_at": "2026-11-20 23:59:00.000000", "checked_at":
+                  "2026-11-20 23:59:00.000000", "job_type": "backup", "region": "us-east-1", "succeeded": "true",
+                  "account_id": "111122223333", "state": "COMPLETED", "summary_start": "2026-11-18 00:00:00.000000",
+                  "summary_end": "2026-11-19 00:00:00.000000"}
+        line = ",".join(values.get(n, "3") for n in old)
+        session.client("s3").put_object(Bucket=bucket, Key=f"r/{table.name}/report_date={day}/old.csv",
+                                        Body=(",".join(old) + "\n" + line + "\n").encode())
+        catalog.sync_partitions(session, database, bucket, "r", table, [day])
+    engine = LocalAthena(database, today=day)
+    runs = engine.run("select job_count, running, reason, canceled, completed_with_issues, validating "
+                      "from report_runs where report_date = current_date").frame.to_dict("records")
+    assert runs == [{"job_count": 3, "running": 3, "reason": None, "canceled": None, "completed_with_issues": None,
+                     "validating": None}]
+    compared = engine.run("select reported, difference, summary_end, action from reconciliation "
+                          "where report_date = current_date").frame.to_dict("records")
+    assert compared == [{"reported": 3, "difference": 3, "summary_end": dt.datetime(2026, 11, 19),
+                         "action": None}]

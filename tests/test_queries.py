@@ -23,7 +23,18 @@ from backup_report.local.demo.render import render_html
 from backup_report.queries import list_queries, query_parameters, render_sql
 from backup_report.resources import sql_dir
 
-from .builders import FAILURE_STATES, FINAL_BACKUP, OLD_FIRST, REGIONS, ROOT, TODAY, day, reported_slices
+from .builders import (
+    DENIED_REGION,
+    FAILURE_STATES,
+    FINAL_BACKUP,
+    LASTING_DIFFERENCE,
+    OLD_FIRST,
+    REGIONS,
+    ROOT,
+    TODAY,
+    day,
+    reported_slices,
+)
 
 # --------------------------------------------------------------------------- the catalogue and the text
 
@@ -257,13 +268,42 @@ def test_10_report_completeness_follows_the_latest_run(history, ask):
                     expected.add((day(n), job_type, region, "NOT REPORTED"))
                 elif state is False:
                     expected.add((day(n), job_type, region, "FAILED"))
+    # the job AWS Backup no longer lists, kept by the report: its slice differs from AWS's counts
+    expected.add((LASTING_DIFFERENCE, "backup", "us-east-1", "DIFFERS FROM AWS BACKUP"))
     got = records(ask("10_report_completeness"))
     assert {(r["report_date"], r["job_type"], r["region"], r["problem"]) for r in got} == expected
+    (differs,) = [r for r in got if r["problem"].startswith("DIFFERS")]
+    assert differs["reported"] == differs["aws_backup"] + 1 and differs["latest_run_id"] == "run-repair"
     failed = [r for r in got if r["problem"] == "FAILED"]
     assert len(failed) == 7 and all("AccessDenied" in r["latest_error"] and r["latest_run_id"] == "run-denied"
                                     for r in failed)
     # the denied run also failed the last three days, but the later repair run decides those
     assert not any(r["report_date"] > day(3) for r in got)
+
+
+def test_17_report_against_aws_backup_differences_first(history, ask):
+    gone_type, gone_region, gone_id = history["gone"]
+    got = records(ask("17_report_against_aws_backup"))
+    assert {(r["days_from"], r["days_to"]) for r in got} == {(day(13), TODAY)}
+    rank = {"DIFFERS": 0, "UNKNOWN": 0, "REWRITTEN": 1, "NOT COMPARABLE YET": 2, "EQUAL": 3}
+    ranks = [rank[r["outcome"]] for r in got]
+    assert ranks == sorted(ranks) and ranks[0] == 0  # differences first
+    (gone,) = [x for x in history["rows"] if (x["job_type"], x["region"], x["id"]) == history["gone"]]
+    differs = [r for r in got if r["outcome"] == "DIFFERS"]
+    assert [(r["report_date"], r["job_type"], r["region"], r["account_id"], r["state"], r["difference"])
+            for r in differs] == [(gone["report_date"], gone_type, gone_region, gone["account_id"], gone["status"], 1)]
+    # the denied copies of the denied region: compared by the denied run only, the report's count unknown
+    unknown = {(r["report_date"], r["job_type"], r["region"]) for r in got if r["outcome"] == "UNKNOWN"}
+    assert unknown == {(day(n), "copy", DENIED_REGION) for n in range(2, 10)}
+    # every other comparable day equals what the report holds, which is every job AWS Backup lists
+    counted = Counter((x["report_date"], x["job_type"], x["region"], x["account_id"], x["status"])
+                      for x in history["rows"] if day(12) <= x["report_date"] <= day(3) and x["id"] != gone_id
+                      and (x["job_type"], x["region"]) != ("copy", DENIED_REGION))
+    equal = {(r["report_date"], r["job_type"], r["region"], r["account_id"], r["state"]): r["aws_backup"]
+             for r in got if r["outcome"] == "EQUAL" and r["report_date"] <= day(3)}
+    assert equal == {k: n for k, n in counted.items() if k != tuple(differs[0][c] for c in (
+        "report_date", "job_type", "region", "account_id", "state"))}
+    assert all(r["reported"] == r["aws_backup"] for r in got if r["outcome"] == "EQUAL")
 
 
 def test_11_account_daily_evidence(history, ask):

@@ -47,6 +47,13 @@ def test_the_summary_tells_how_many_pages_took_the_fast_path_when_counted():
                     "backup_jobs 3, copy_jobs 0, restore_jobs 0, scan_jobs 0; pages parsed: 120 fast, 3 by botocore; 3.0s")
 
 
+def test_the_summary_says_what_the_comparison_with_aws_backups_counts_found():
+    line = summary("jr_1", results()[:1], 3.0, 0, "s3://b/p/", pages=(120, 3), reconciliation=(
+        "reconciliation: 13 day(s) checked, 2 slice(s) rewritten, 1 differing"))
+    assert line.endswith("pages parsed: 120 fast, 3 by botocore; reconciliation: 13 day(s) checked, "
+                         "2 slice(s) rewritten, 1 differing; 3.0s")
+
+
 def test_the_failure_message_names_each_lane_with_its_days_and_first_cause():
     assert failure_message(results()) == (
         "2 of 12 job slice(s) could not be fetched; their earlier rows were kept and report_runs records the failure: "

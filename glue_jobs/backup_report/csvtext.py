@@ -104,6 +104,11 @@ def _escape(values: List[str]) -> List[str]:
     return text.split(_SEPARATOR)
 
 
+def csv_line(values: List[str]) -> str:
+    """One data line of ``values`` (text, "" for NULL) as the writer writes it."""
+    return CSV_DELIMITER.join(_escape(list(values)))
+
+
 def lines(frame: pd.DataFrame, table: Table) -> Optional[List[str]]:
     """The data lines (without terminator) that ``to_csv(csv_text_frame(frame, table), **CSV_OPTIONS)``
     writes, built column by column; None when a column holds values only pandas knows how to

@@ -132,12 +132,17 @@ def _table_name(job_type: str) -> str:
     return JOB_TABLES_BY_TYPE[job_type].name if job_type in JOB_TABLES_BY_TYPE else job_type
 
 
+#: ``reconciliation`` of a run that compared nothing.
+NO_RECONCILIATION = {"days_checked": 0, "slices_differing": 0, "differences": [], "errors": [], "slices_rewritten": 0}
+
+
 def run_finished_detail(settings: Settings, regions: Sequence[str], results: Sequence[SliceResult],
-                        announced: int) -> Dict:
+                        announced: int, reconciliation: Optional[Mapping] = None) -> Dict:
     """The detail of the ``Backup Report Run Finished`` event: ``slices`` counts the slices
     written by why the run wrote them (``SliceResult.reason``: its window's job slices, settling
     and reconciling ones; its inventory apart); each failed slice has its ``reason`` (``window``
-    for the inventory's row too)."""
+    for the inventory's row too); ``reconciliation``: the run's comparison with AWS Backup's
+    counts (``reconciliation.Outcome.detail``)."""
     counts: Dict[str, Dict[str, int]] = {}
     for result in results:
         per_status = counts.setdefault(_table_name(result.job_type), {})
@@ -155,10 +160,12 @@ def run_finished_detail(settings: Settings, regions: Sequence[str], results: Seq
         "succeeded": not failed, "slices": slices, "failed_slices": failed,
         "counts": {table: dict(sorted(c.items())) for table, c in sorted(counts.items())},
         "attention": announced, "location": f"s3://{settings.bucket}/{settings.prefix}/",
+        "reconciliation": dict(reconciliation if reconciliation is not None else NO_RECONCILIATION),
     }
 
 
 def run_finished_entry(settings: Settings, regions: Sequence[str], results: Sequence[SliceResult],
-                       announced: int) -> Dict[str, str]:
+                       announced: int, reconciliation: Optional[Mapping] = None) -> Dict[str, str]:
     """The ``Backup Report Run Finished`` entry, on the run's bus."""
-    return entry(settings.event_bus or "", RUN_FINISHED, run_finished_detail(settings, regions, results, announced))
+    return entry(settings.event_bus or "", RUN_FINISHED,
+                 run_finished_detail(settings, regions, results, announced, reconciliation))

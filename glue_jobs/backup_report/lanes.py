@@ -7,7 +7,6 @@ every CPU while a slice is still written, registered and finished by one process
 """
 from __future__ import annotations
 
-import datetime as dt
 import multiprocessing
 import os
 import signal
@@ -24,7 +23,7 @@ from .arguments import Settings
 from .fastparse import PageCounts, page_counts
 from .runlog import SLICE_FAILED, log
 from .schema import JOB_TABLES_BY_TYPE, Table
-from .slices import SliceResult, run_lane
+from .slices import Planned, SliceResult, run_lane, window
 
 #: One job type in one region: its slices are listed day after day, by one thread or process.
 Lane = Tuple[Table, str]
@@ -47,19 +46,23 @@ class Listed(NamedTuple):
 
 
 def run_lanes(settings: Settings, management: boto3.Session, session: boto3.Session, lanes: Sequence[Lane],
-              names: Mapping[str, str], registry: catalog.PartitionRegistry) -> Listed:
+              names: Mapping[str, str], registry: catalog.PartitionRegistry,
+              plan: Optional[Mapping[Tuple[str, str], Sequence[Planned]]] = None) -> Listed:
     """The slices of every lane, in the order of ``lanes``, listed with ``management`` and
-    written with ``session``, and the pages parsed. A lane that fails unexpectedly (its
-    process killed, out of memory) fails all its days; the other lanes go on."""
+    written with ``session``, and the pages parsed. ``plan``: each lane's slices by (job type,
+    region), default the window's days. A lane that fails unexpectedly (its process killed,
+    out of memory) fails all its slices; the other lanes go on."""
+    plan = plan or {}
+    planned = {(t.job_type, r): list(plan.get((t.job_type, r)) or window(settings)) for t, r in lanes}
     processes = worker_processes(len(lanes))
     log.info("listing with %d process(es) (%d CPU(s) available), %d lane(s)", processes, available_cpus(),
              len(lanes))
     if not lanes:
         return Listed([], PageCounts(0, 0))
     if processes > 1:
-        return _in_processes(settings, lanes, names, processes)
+        return _in_processes(settings, lanes, names, processes, planned)
     before = page_counts()
-    per_lane = _in_threads(management, session, settings, lanes, names, registry)
+    per_lane = _in_threads(management, session, settings, lanes, names, registry, planned)
     return Listed(per_lane, page_counts().since(before))
 
 
@@ -81,14 +84,14 @@ def available_cpus() -> int:
         return os.cpu_count() or 1
 
 
-def _lane_failed(table: Table, region: str, days: Sequence[dt.date], cause: str) -> List[SliceResult]:
-    """A lane that ended without its results: its first day failed with ``cause``, the others skipped."""
-    log.error(SLICE_FAILED, table.job_type, region, days[0], cause)
-    first = SliceResult(table.job_type, region, days[0], cause=cause)
-    return [first] + [SliceResult.skip(first, day) for day in days[1:]]
+def _lane_failed(table: Table, region: str, days: Sequence[Planned], cause: str) -> List[SliceResult]:
+    """A lane that ended without its results: its first slice failed with ``cause``, the others skipped."""
+    log.error(SLICE_FAILED, table.job_type, region, days[0].day, cause)
+    first = SliceResult(table.job_type, region, days[0].day, cause=cause, reason=days[0].reason)
+    return [first] + [SliceResult.skip(first, p.day, p.reason) for p in days[1:]]
 
 
-def _outcome(future: Future, lane: Lane, days: Sequence[dt.date]) -> List[SliceResult]:
+def _outcome(future: Future, lane: Lane, days: Sequence[Planned]) -> List[SliceResult]:
     try:
         outcome = future.result()
         return outcome[0] if isinstance(outcome, tuple) else outcome  # a listing process's: (slices, pages)
@@ -99,18 +102,19 @@ def _outcome(future: Future, lane: Lane, days: Sequence[dt.date]) -> List[SliceR
 
 
 def _in_threads(management: boto3.Session, session: boto3.Session, settings: Settings, lanes: Sequence[Lane],
-                names: Mapping[str, str], registry: catalog.PartitionRegistry) -> List[List[SliceResult]]:
+                names: Mapping[str, str], registry: catalog.PartitionRegistry,
+                planned: Mapping[Tuple[str, str], List[Planned]]) -> List[List[SliceResult]]:
     regions = sorted({region for _, region in lanes})
     # created here, not in the threads (sessions are not thread-safe); one quota per region
     clients = {r: listing.backup_client(management, r, pacing.RateLimiter()) for r in regions}
     with ThreadPoolExecutor(max_workers=min(len(lanes), MAX_PARALLEL_LANES)) as pool:
-        futures = [pool.submit(run_lane, clients[region], session, settings, table, region, names, registry)
-                   for table, region in lanes]
-    return [_outcome(future, lane, settings.days) for lane, future in zip(lanes, futures)]
+        futures = [pool.submit(run_lane, clients[region], session, settings, table, region, names, registry,
+                               planned[(table.job_type, region)]) for table, region in lanes]
+    return [_outcome(future, lane, planned[(lane[0].job_type, lane[1])]) for lane, future in zip(lanes, futures)]
 
 
 def _in_processes(settings: Settings, lanes: Sequence[Lane], names: Mapping[str, str],
-                  processes: int) -> Listed:
+                  processes: int, planned: Mapping[Tuple[str, str], List[Planned]]) -> Listed:
     """Each lane in one of ``processes`` forked listing processes, one lane at a time each.
 
     Each process is a pool of its own: a process that dies breaks only its pool, so it fails
@@ -137,7 +141,7 @@ def _in_processes(settings: Settings, lanes: Sequence[Lane], names: Mapping[str,
                 worker = idle.pop()
                 table, region = lanes[to_come[-1]]
                 try:
-                    future = worker.submit(_worker_lane, table.job_type, region)
+                    future = worker.submit(_worker_lane, table.job_type, region, planned[(table.job_type, region)])
                 except BrokenProcessPool:  # its process died between two lanes
                     worker.shutdown(wait=True)
                     idle.append(new_worker())
@@ -148,7 +152,8 @@ def _in_processes(settings: Settings, lanes: Sequence[Lane], names: Mapping[str,
                 position, worker = running.pop(future)
                 if future.exception() is None:
                     pages = pages.plus(future.result()[1])
-                results[position] = _outcome(future, lanes[position], settings.days)
+                table, region = lanes[position]
+                results[position] = _outcome(future, lanes[position], planned[(table.job_type, region)])
                 if isinstance(future.exception(), BrokenProcessPool):
                     worker.shutdown(wait=True)
                     worker = new_worker()
@@ -194,7 +199,7 @@ def _start_worker(parent: int, settings: Settings, names: Mapping[str, str], buc
                            catalog.PartitionRegistry(session, settings.database))
 
 
-def _worker_lane(job_type: str, region: str) -> Tuple[List[SliceResult], PageCounts]:
+def _worker_lane(job_type: str, region: str, planned: Sequence[Planned]) -> Tuple[List[SliceResult], PageCounts]:
     """One lane in this listing process: its slices, and the pages it parsed (its lanes come one
     after the other, so the difference of the process's counts is the lane's)."""
     state = _worker
@@ -202,7 +207,7 @@ def _worker_lane(job_type: str, region: str) -> Tuple[List[SliceResult], PageCou
         raise RuntimeError("the listing process was not started")
     before = page_counts()
     results = run_lane(state.client(region), state.session, state.settings, JOB_TABLES_BY_TYPE[job_type], region,
-                       state.names, state.registry)
+                       state.names, state.registry, planned)
     return results, page_counts().since(before)
 
 

@@ -4,10 +4,13 @@
 s3://<bucket>/<prefix>/<table>/report_date=YYYY-MM-DD/status=<STATUS>/<region>_<run token>_<part>.csv
 s3://<bucket>/<prefix>/report_runs/report_date=YYYY-MM-DD/<run id>.csv
 s3://<bucket>/<prefix>/alerts/report_date=YYYY-MM-DD/<run id>.csv
+s3://<bucket>/<prefix>/reconciliation/report_date=YYYY-MM-DD/<job type>_<region>_<run token>.csv
+s3://<bucket>/<prefix>/manifests/<table>/report_date=YYYY-MM-DD/<region>.json
 ```
 
 A job table's object name starts with its region, so that one region's slice of a day
-can be found (and replaced) without touching the other regions' objects.
+can be found (and replaced) without touching the other regions' objects. A slice's manifest
+(``manifest``) lies outside every table's location, so no table or partition reads it.
 """
 from __future__ import annotations
 
@@ -20,7 +23,7 @@ import boto3
 
 from .aws import AWS_ERRORS, named_error
 from .errors import BucketError
-from .schema import REPORT_RUNS, Table
+from .schema import RECONCILIATION, REPORT_RUNS, Table
 
 
 def table_path(bucket: str, prefix: str, table: Table) -> str:
@@ -64,6 +67,23 @@ def run_object_path(bucket: str, prefix: str, table: Table, day: dt.date, run_id
     append-only table (``report_runs``, ``alerts``)."""
     safe_run_id = re.sub(r"[^A-Za-z0-9_.-]", "-", run_id)
     return f"{day_path(bucket, prefix, table, day)}{safe_run_id}.csv"
+
+
+def reconciliation_object_path(bucket: str, prefix: str, day: dt.date, job_type: str, region: str,
+                               run_id: str) -> str:
+    """``.../reconciliation/report_date=YYYY-MM-DD/<job type>_<region>_<run token>.csv``: one run's
+    comparison of one day, job type and region (a rerun replaces it: ``is_lane_object``)."""
+    return f"{day_path(bucket, prefix, RECONCILIATION, day)}{job_type}_{region}_{run_token(run_id)}.csv"
+
+
+def is_lane_object(path: str, job_type: str, region: str) -> bool:
+    """Whether ``path`` is a ``reconciliation`` object of ``job_type`` in ``region`` (any run)."""
+    return re.search(rf"/{re.escape(job_type)}_{re.escape(region)}_[^/_]*\.csv$", path) is not None
+
+
+def manifest_path(bucket: str, prefix: str, table: Table, day: dt.date, region: str) -> str:
+    """``.../manifests/<table>/report_date=YYYY-MM-DD/<region>.json``: one slice's manifest."""
+    return f"s3://{bucket}/{prefix}/manifests/{table.name}/report_date={day.isoformat()}/{region}.json"
 
 
 def list_objects(session: boto3.Session, path: str) -> List[str]:

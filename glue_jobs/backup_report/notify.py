@@ -214,6 +214,12 @@ def _target_region(session: boto3.Session, target: Optional[str]) -> str:
     return _region_of(target or "") or session.region_name
 
 
+def _days(settings: Settings, items: Sequence[Item]) -> List[dt.date]:
+    """The report days of the ``alerts`` ledger a run reads and writes: its window's, and those of
+    the items of the slices outside it that it wrote (settling, reconciling)."""
+    return sorted(set(settings.days) | {item.report_date for item in items})
+
+
 def _pending(session: boto3.Session, settings: Settings, items: Sequence[Item], channels: Sequence[str]
              ) -> Tuple[Optional[alerts.Ledger], Dict[str, List[Item]], List[Failure]]:
     """What earlier runs announced, and so each channel's new items. A ledger that cannot be read
@@ -221,7 +227,7 @@ def _pending(session: boto3.Session, settings: Settings, items: Sequence[Item], 
     if not channels:
         return None, {}, []
     try:
-        ledger = alerts.read_ledger(session, settings.bucket, settings.prefix, settings.days)
+        ledger = alerts.read_ledger(session, settings.bucket, settings.prefix, _days(settings, items))
     except BucketError as error:
         return None, {c: [] for c in channels}, [
             Failure(LEDGER, f"{error}; nothing was announced (the next run announces it)")]
@@ -253,7 +259,8 @@ def _record(session: boto3.Session, settings: Settings, announced: List[Tuple[It
     try:
         paths = alerts.write_announced(session, settings.bucket, settings.prefix, settings.run_id, utc_now(),
                                        announced, existing=ledger.paths)
-        catalog.sync_partitions(session, settings.database, settings.bucket, settings.prefix, ALERTS, settings.days)
+        catalog.sync_partitions(session, settings.database, settings.bucket, settings.prefix, ALERTS,
+                                _days(settings, [item for item, _ in announced]))
     except (BucketError, CatalogError) as error:
         return [], [Failure(LEDGER, f"{error} (the {len(announced)} job(s) announced by this run may be announced "
                                     "again by the next run)")]
@@ -261,8 +268,8 @@ def _record(session: boto3.Session, settings: Settings, announced: List[Tuple[It
 
 
 def _send_run_finished(client, settings: Settings, regions: Sequence[str], results: Sequence[SliceResult],
-                       announced: int) -> Optional[Failure]:
-    (error,) = put_events(client, [run_finished_entry(settings, regions, results, announced)])
+                       announced: int, reconciliation: Optional[Mapping] = None) -> Optional[Failure]:
+    (error,) = put_events(client, [run_finished_entry(settings, regions, results, announced, reconciliation)])
     if error:
         return Failure(EVENTS, f"PutEvents of '{RUN_FINISHED}' to event bus {settings.event_bus} failed: {error}")
     return None
@@ -277,9 +284,10 @@ def _log(outcome: Outcome, channels: Sequence[str]) -> None:
 
 
 def announce(session: boto3.Session, settings: Settings, regions: Sequence[str],
-             results: Sequence[SliceResult]) -> Outcome:
-    """Announce the window's new attention items on every channel that is on, record what each
-    accepted in ``alerts``, then send ``Backup Report Run Finished``. Never raises for a channel:
+             results: Sequence[SliceResult], reconciliation: Optional[Mapping] = None) -> Outcome:
+    """Announce the new attention items of the slices written on every channel that is on, record
+    what each accepted in ``alerts``, then send ``Backup Report Run Finished`` (with
+    ``reconciliation``, ``reconciliation.Outcome.detail``). Never raises for a channel:
     ``Outcome.failures`` names what failed."""
     items = collect(results, settings.run_started_at, settings.alert_max_age_hours)
     failed = [r for r in results if not r.succeeded]
@@ -299,7 +307,7 @@ def announce(session: boto3.Session, settings: Settings, regions: Sequence[str],
         failures += not_recorded
     delivered = sum(s.events for s in sent.values())
     if events_client is not None:
-        failure = _send_run_finished(events_client, settings, regions, results, len(announced))
+        failure = _send_run_finished(events_client, settings, regions, results, len(announced), reconciliation)
         if failure is None:
             delivered += 1
         else:

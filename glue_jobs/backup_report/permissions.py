@@ -17,13 +17,18 @@ from __future__ import annotations
 
 from typing import Dict, FrozenSet, Iterable, Mapping, Optional, Set, Tuple
 
-#: Calls made with the assumed management role: organisation-wide job listings, account
-#: names, enabled regions. None of them supports resource-level permissions.
+#: Calls made with the assumed management role: organisation-wide job listings and AWS
+#: Backup's daily counts of them (``summaries``: exactly the job types' own), account names,
+#: enabled regions. None of them supports resource-level permissions.
 MANAGEMENT_ACTIONS: FrozenSet[str] = frozenset({
     "backup:ListBackupJobs",
     "backup:ListCopyJobs",
     "backup:ListRestoreJobs",
     "backup:ListScanJobs",
+    "backup:ListBackupJobSummaries",
+    "backup:ListCopyJobSummaries",
+    "backup:ListRestoreJobSummaries",
+    "backup:ListScanJobSummaries",
     "organizations:ListAccounts",
     "ec2:DescribeRegions",
 })
@@ -51,9 +56,10 @@ JOB_API_ACTIONS: FrozenSet[str] = frozenset({
     "glue:GetPartitions",
     "glue:BatchCreatePartition",
     "glue:BatchDeletePartition",
-    # Attention announcements (notify.py): what earlier runs announced (the report prefix's
-    # alerts/ objects only), the events on the one bus of --EVENT_BUS_NAME (when not none), the
-    # digest on the one topic of --ALERT_TOPIC_ARN.
+    # What earlier runs wrote (the report prefix only): the alerts ledger (notify.py), report_runs
+    # (settle.py), the slices' manifests (reconcile.py), a slice's own objects (carry.py).
+    # Attention announcements: the events on the one bus of --EVENT_BUS_NAME (when not none),
+    # the digest on the one topic of --ALERT_TOPIC_ARN.
     "s3:GetObject",
     "events:PutEvents",
     "sns:Publish",

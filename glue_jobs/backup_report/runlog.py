@@ -60,11 +60,11 @@ def configure_logging() -> None:
 
 
 def summary(run_id: str, results: Sequence[SliceResult], seconds: float, exit_status: int,
-            target: str = "", pages: Optional[Tuple[int, int]] = None) -> str:
+            target: str = "", pages: Optional[Tuple[int, int]] = None, reconciliation: str = "") -> str:
     """The run's last line: its outcome, the job slices written, failed and skipped (as the
     slice lines count them), the inventory's outcome when the run took one, the jobs written
-    per table, the pages parsed on the fast path and by botocore (``pages``, when counted), and
-    how long it took."""
+    per table, the pages parsed on the fast path and by botocore (``pages``, when counted), the
+    comparison with AWS Backup's counts (``reconciliation.Outcome.text``), and how long it took."""
     slices = [r for r in results if r.job_type != INVENTORY]
     written = sum(1 for r in slices if r.written)
     failed = sum(1 for r in slices if r.failed)
@@ -76,8 +76,9 @@ def summary(run_id: str, results: Sequence[SliceResult], seconds: float, exit_st
     outcome = "succeeded" if exit_status == 0 else f"failed (exit status {exit_status})"
     where = f" to {target}" if target else ""
     parsed = f"; pages parsed: {pages[0]} fast, {pages[1]} by botocore" if pages is not None else ""
+    reconciled = f"; {reconciliation}" if reconciliation else ""
     return (f"run {run_id or '-'} {outcome}: {written} job slice(s) written, {failed} failed, {skipped} skipped"
-            f"{snapshots}; jobs written{where}: {per_table}{parsed}; {seconds:.1f}s")
+            f"{snapshots}; jobs written{where}: {per_table}{parsed}{reconciled}; {seconds:.1f}s")
 
 
 def failure_message(results: Sequence[SliceResult]) -> str:

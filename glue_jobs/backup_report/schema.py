@@ -64,6 +64,13 @@ class Table:
     result_key: str = ""  # list member of the response, e.g. BackupJobs
     status_field: str = ""  # field holding the status partition value
     statuses: Tuple[str, ...] = ()  # every status the API documents
+    #: AWS Backup's daily counts of this job type (``reconcile``): the boto3 operation, the list
+    #: member of its answer, the parameters it takes besides the common ones, and the states it
+    #: counts that the listing never returns (compared only inside a day and account's total).
+    summary_operation: str = ""
+    summary_key: str = ""
+    summary_parameters: Tuple[Tuple[str, str], ...] = ()
+    summary_only_states: Tuple[str, ...] = ()
 
     @property
     def column_names(self) -> Tuple[str, ...]:
@@ -264,18 +271,25 @@ BACKUP_JOBS = Table(
     "AWS Backup backup jobs of the organisation, one row per job, under its latest status",
     operation="list_backup_jobs", result_key="BackupJobs", status_field="State",
     statuses=("CREATED", "PENDING", "RUNNING", "ABORTING", "ABORTED", "COMPLETED", "FAILED", "EXPIRED", "PARTIAL"),
+    summary_operation="list_backup_job_summaries", summary_key="BackupJobSummaries",
+    summary_parameters=(("MessageCategory", "AGGREGATE_ALL"),),
 )
 COPY_JOBS = Table(
     "copy_jobs", "copy", COPY_COLUMNS, _JOB_PARTITIONS,
     "AWS Backup copy jobs (cross-region and cross-account copies) of the organisation",
     operation="list_copy_jobs", result_key="CopyJobs", status_field="State",
     statuses=("CREATED", "RUNNING", "COMPLETED", "FAILED", "PARTIAL"),
+    summary_operation="list_copy_job_summaries", summary_key="CopyJobSummaries",
+    summary_parameters=(("MessageCategory", "AGGREGATE_ALL"),),
+    summary_only_states=("COMPLETING", "FAILING", "ABORTING", "ABORTED"),
 )
 RESTORE_JOBS = Table(
     "restore_jobs", "restore", RESTORE_COLUMNS, _JOB_PARTITIONS,
     "AWS Backup restore jobs, including restore testing and its validation results",
     operation="list_restore_jobs", result_key="RestoreJobs", status_field="Status",
     statuses=("PENDING", "RUNNING", "COMPLETED", "ABORTED", "FAILED"),
+    summary_operation="list_restore_job_summaries", summary_key="RestoreJobSummaries",
+    summary_only_states=("CREATED",),
 )
 #: Listed by completion date and state, not by creation date (``scan_listing``).
 SCAN_JOBS = Table(
@@ -283,6 +297,8 @@ SCAN_JOBS = Table(
     "AWS Backup malware scan jobs (GuardDuty) of the organisation's recovery points, one row per scan",
     operation="list_scan_jobs", result_key="ScanJobs", status_field="State",
     statuses=("CREATED", "RUNNING", "COMPLETED", "COMPLETED_WITH_ISSUES", "FAILED", "CANCELED"),
+    summary_operation="list_scan_job_summaries", summary_key="ScanJobSummaries",
+    summary_parameters=(("MalwareScanner", "AGGREGATE_ALL"),),
 )
 
 #: The channels an attention item can be announced on (``alerts.channels``).
@@ -345,8 +361,37 @@ RESOURCES = Table(
     "one snapshot per report day (only with --CONFIG_AGGREGATOR)",
 )
 
+#: What ``reconciliation.action`` says was done about a (day, job type, region, account, state).
+RECONCILIATION_ACTIONS = ("equal", "rewritten", "recorded", "not_comparable")
+
+RECONCILIATION_COLUMNS = (
+    _c("run_id", "string", "derived:run_id", "The run that compared"),
+    _c("checked_at", "timestamp", "derived:checked_at", "When that run read AWS Backup's counts (UTC)"),
+    _c("job_type", "string", "derived:job_type", "backup, copy, restore or scan"),
+    _c("region", "string", "derived:region", "Region of the counts"),
+    _c("account_id", "string", "AccountId", "Account of the counts"),
+    _c("state", "string", "State", "The jobs' state (status)"),
+    _c("reported", "bigint", "derived:reported",
+       "Rows of that account and state in the report after the run (from the counts kept when the slice was "
+       "written, checked against a listing of its objects); null when unknown"),
+    _c("aws_backup", "bigint", "Count", "AWS Backup's own count (List*JobSummaries, ONE_DAY), summed; 0 when none"),
+    _c("difference", "bigint", "derived:difference", "reported - aws_backup"),
+    _c("summary_start", "timestamp", "StartTime", "Start of the period AWS Backup counted (UTC)"),
+    _c("summary_end", "timestamp", "EndTime", "End of that period (UTC)"),
+    _c("action", "string", "derived:action",
+       "equal; rewritten (the run rewrote the slice to reconcile it); recorded (a difference kept, or a day the "
+       "report never held); not_comparable (the period ended less than 24 hours before the run)"),
+)
+
+RECONCILIATION = Table(
+    "reconciliation", "", RECONCILIATION_COLUMNS,
+    (_c("report_date", "date", "derived:report_date", "The counted day (UTC, by creation)"),),
+    "The report against AWS Backup's own daily counts: one row per run x day x job type x region x account x "
+    "state; a rerun replaces that day's rows of the same job type and region",
+)
+
 JOB_TABLES = (BACKUP_JOBS, COPY_JOBS, RESTORE_JOBS, SCAN_JOBS)
-ALL_TABLES = JOB_TABLES + (REPORT_RUNS, ALERTS, RESOURCES)
+ALL_TABLES = JOB_TABLES + (REPORT_RUNS, ALERTS, RESOURCES, RECONCILIATION)
 TABLES_BY_NAME = {t.name: t for t in ALL_TABLES}
 JOB_TABLES_BY_TYPE = {t.job_type: t for t in JOB_TABLES}
 

@@ -181,6 +181,14 @@ class SliceWriter:
             self.counts[status] = self.counts.get(status, 0) + stop - start
         self._send_held(everything=False)
 
+    def add_lines(self, status: str, lines: List[str]) -> None:
+        """Add rows already in this table's CSV text (jobs a rewrite carries over, ``carry``)."""
+        if lines:
+            self._held.setdefault(status, []).append(list(lines))
+            self._held_rows[status] = self._held_rows.get(status, 0) + len(lines)
+            self.counts[status] = self.counts.get(status, 0) + len(lines)
+            self._send_held(everything=False)
+
     def partitions(self) -> List[str]:
         """The partition folders of this slice's new objects (once all are in S3): to register
         before ``finish``. Raises BucketError when one of them could not be written."""

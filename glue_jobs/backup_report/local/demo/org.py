@@ -14,6 +14,7 @@ from ...schema import JOB_TABLES
 from .. import synthetic
 from ..printer import Printer
 from ..stack import ROLE_ARN, LocalAws
+from . import until_final
 from .jobrun import JobRun, run_job_with_progress
 
 #: Member accounts of the demo organisation (the management account comes first, from moto).
@@ -88,6 +89,7 @@ def load_demo_org(aws: LocalAws, today: dt.date, days: int, say: Printer, log_di
     aws.emulator.load_config(AGGREGATOR, inventory.items)
     for (job_type, region), jobs in inventory.jobs.items():
         seeded += aws.emulator.load_jobs(job_type, region, jobs)
+    seeded += until_final.load(aws.emulator, accounts, today, days)  # jobs that run for days
     told = (f"; {dict(accounts)[incident[0]]}'s backups fail on {incident[1]} and {incident[1] + dt.timedelta(days=1)} "
             "(a KMS key disabled)") if incident else ""
     more = " " * len(step)

@@ -22,6 +22,7 @@ from ..athena import LocalAthena, QueryResult
 from ..errors import DemoError
 from ..printer import Printer
 from ..stack import ROLE_ARN, LocalAws, force_local_env
+from . import until_final
 from .jobrun import JobRun, run_job_with_progress
 from .org import AGGREGATOR, BUCKET, DATABASE, DENIED, REGIONS, advance, clock, load_demo_org, story_spec
 from .render import ledger_text, render_html
@@ -110,6 +111,9 @@ class _Demo:
         self.accounts: List[Tuple[str, str]] = []
         self.seeded = 0
         self.engine: Optional[LocalAthena] = None
+        #: Until final, proven complete: what moved on in AWS Backup, the object removed by hand.
+        self.moved: List[str] = []
+        self.removed: Optional[Tuple[str, int]] = None
 
     def _step(self, name: str, since: float, detail: str) -> Step:
         self.steps.append(Step(name, time.monotonic() - since, detail))
@@ -158,11 +162,18 @@ class _Demo:
         window = [d for d in window if d >= yesterday - dt.timedelta(days=self.days - 1)]
         # The clock moves on a day: yesterday's last jobs have finished, today's are listed.
         self.seeded += advance(self.aws, self.accounts, self.incident, clock(self.today))
+        # Days after their days left the window, AWS Backup finished the long jobs; and someone
+        # removed an object of an older day by hand.
+        self.moved = until_final.finish(emulator, self.accounts, self.today, self.days)
+        self.removed = until_final.remove_object(self.aws.session(), BUCKET, self.today)
         before = _denied_rows(LocalAthena(DATABASE, today=self.today), window)
         listed = {d: len(list(synthetic.iter_jobs(self._spec(d), "copy", DENIED[0], d))) for d in window}
         emulator.set_faults(denied=[list(DENIED)])
         self.say(f"[3/6] tonight's run (--LOOKBACK_DAYS {len(window)}): {DENIED[1]} is denied in {DENIED[0]} "
                  "(a service control policy)")
+        for line in self.moved + ([f"{self.removed[0]} ({self.removed[1]} rows) was removed by hand"]
+                                  if self.removed else []):
+            self.say(f"      meanwhile: {line}")
         nightly = run_job_with_progress(
             self.aws, ["--REPORT_BUCKET", BUCKET, "--MANAGEMENT_ROLE_ARN", ROLE_ARN, "--GLUE_DATABASE", DATABASE,
                        "--REGIONS", ",".join(REGIONS), "--CONFIG_AGGREGATOR", AGGREGATOR, "--LOOKBACK_DAYS",
@@ -196,6 +207,10 @@ class _Demo:
             say(f"        {d}: {before} -> {after} rows ({kept}; {story.listed_by_api[d]} listed by AWS Backup, "
                 "not fetched)")
         say("      10_report_completeness (below) lists these slices as FAILED until a run fetches them")
+        if self.engine is not None and (self.moved or self.removed):
+            say("      until final, proven complete (17_report_against_aws_backup below):")
+            for line in until_final.told(self.engine, self.accounts, self.today, self.removed):
+                say(f"        {line}")
 
     def answer_queries(self) -> Tuple[List[SavedQuery], Dict[str, QueryResult]]:
         """[5/6] every saved query, answered locally; one CSV each."""

@@ -1,4 +1,4 @@
-"""A local AWS Backup (``List*Jobs``) and AWS Config (``SelectAggregateResourceConfig``) for tests and the demo.
+"""A local AWS Backup (``List*Jobs``, ``List*JobSummaries``) and AWS Config (``SelectAggregateResourceConfig``) for tests and the demo.
 
 It speaks the real wire protocols, so a botocore/boto3 client created with ``endpoint_url``
 -- or reaching it through ``AWS_ENDPOINT_URL_BACKUP`` / ``AWS_ENDPOINT_URL_CONFIG_SERVICE``
@@ -7,6 +7,7 @@ to change:
 
 * ``wire``: AWS Backup's protocol from botocore's model, request validation, error bodies;
 * ``store``: the jobs, their filters, order, pages and ``NextToken`` cursors;
+* ``summaries``: the jobs' daily counts (``List*JobSummaries``), live or frozen;
 * ``faults``: denials, latency, throttling (the request quota), outages;
 * ``stats``: the request counters;
 * ``backup``: AWS Backup's API, composed of the four above;

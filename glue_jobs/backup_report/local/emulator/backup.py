@@ -1,4 +1,4 @@
-"""AWS Backup's ``List*Jobs`` served: a signed request in, a page or an error out, counted.
+"""AWS Backup's ``List*Jobs`` and ``List*JobSummaries`` served: a signed request in, a page or an error out, counted.
 
 ``ByAccountId``: ``*`` = the jobs of every account; a 12-digit id = that account's jobs;
 absent = the caller's own account only, which is the emulator's management account. An
@@ -12,6 +12,7 @@ from typing import Any, Dict, Mapping, Optional, Sequence, Tuple
 from .faults import FaultInjector, Faults
 from .stats import Stats
 from .store import Cursors, JobStore
+from .summaries import SUMMARY_OPS_BY_PATH, SummaryService
 from .wire import OPS_BY_PATH, ApiError, OpSpec, credential_scope, page_body, parse_query
 
 
@@ -24,6 +25,8 @@ class BackupService:
         self.faults = FaultInjector(management_account_id, seed)
         self.counters = Stats()
         self._cursors = Cursors(secret)
+        #: ``List*JobSummaries``: counts of ``jobs`` (``summaries``).
+        self.summaries = SummaryService(self.jobs, self._cursors)
 
     def set_faults(self, throttle_rate: float = 0.0, throttle_regions: Sequence[str] = (),
                    rate_limit_per_second: Optional[float] = None, denied_regions: Sequence[str] = (),
@@ -45,13 +48,14 @@ class BackupService:
     def reset(self) -> None:
         """Forget every job, fault and statistic."""
         self.jobs.clear()
+        self.summaries.configure()
         self.set_faults()
         self.counters.reset()
 
     def handle(self, method: str, path: str, query: Dict[str, str], headers: Any
                ) -> Tuple[int, Dict[str, str], bytes]:
         """One API request: (HTTP status, headers, body)."""
-        op = OPS_BY_PATH.get(path.rstrip("/"))
+        op: Any = OPS_BY_PATH.get(path.rstrip("/")) or SUMMARY_OPS_BY_PATH.get(path.rstrip("/"))
         if op is None or method != op.method:
             return ApiError(404, "UnknownOperationException", f"No operation for {method} {path}").response()
         scope = credential_scope(headers, query)
@@ -68,7 +72,11 @@ class BackupService:
             err = self.faults.check(op, region)
             if err is not None:
                 raise err
-            body, n = self.list_jobs(op, region, query)
+            if isinstance(op, OpSpec):
+                body, n = self.list_jobs(op, region, query)
+            else:
+                own_only = self.faults.current.cross_account_monitoring_off
+                body, n = self.summaries.page(op, region, query, self.management_account_id, own_only), 0
         except ApiError as e:
             self.counters.error(op.name, region, e.code)
             return e.response()

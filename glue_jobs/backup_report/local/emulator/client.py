@@ -73,6 +73,22 @@ class EmulatorClient:
     def settle(self, seed: int = 0, job_type: Optional[str] = None, region: Optional[str] = None) -> int:
         return int(self._call("POST", "settle", {"seed": seed, "job_type": job_type, "region": region})["settled"])
 
+    def patch_job(self, job_type: str, region: str, job_id: str, **fields: Any) -> Dict[str, Any]:
+        """Change fields of one job (None removes one): AWS Backup's state moving on."""
+        return self._call("POST", "jobs/patch", {"job_type": job_type, "region": region, "job_id": job_id,
+                                                 "fields": fields})["job"]
+
+    def remove_jobs(self, job_type: str, region: str, job_ids: Iterable[str]) -> int:
+        """Forget jobs: AWS Backup no longer lists (nor counts) them."""
+        return int(self._call("POST", "jobs/remove", {"job_type": job_type, "region": region,
+                                                      "job_ids": list(job_ids)})["removed"])
+
+    def set_summaries(self, now: Any = None, freeze: bool = False) -> Dict[str, Any]:
+        """The clock of ``List*JobSummaries`` (a datetime or ISO text; None: none), counts frozen or live."""
+        if isinstance(now, datetime):
+            now = now.isoformat()
+        return self._call("POST", "summaries", {"now": now, "freeze": freeze})
+
     def set_faults(self, throttle_rate: float = 0.0, throttle_regions: Sequence[str] = (),
                    rate_limit_per_second: Optional[float] = None, denied_regions: Sequence[str] = (),
                    denied: Sequence[Sequence[str]] = (), seed: Optional[int] = None,

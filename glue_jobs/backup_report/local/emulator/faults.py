@@ -1,10 +1,11 @@
-"""Fault injection for AWS Backup's ``List*Jobs``: denials, latency, throttling (the request quota), outages.
+"""Fault injection for AWS Backup's ``List*Jobs`` and ``List*JobSummaries``: denials, latency, throttling, outages.
 
 ``set_faults`` replaces the whole configuration (no argument: no faults). Applied to API
-requests in this order: ``denied_regions`` / ``denied`` pairs -> 403 ``AccessDeniedException``
+requests in this order: ``denied_regions`` / ``denied`` pairs (a region and an operation, e.g.
+``ListBackupJobSummaries``) -> 403 ``AccessDeniedException``
 whose message names the operation and region; ``latency_seconds``; ``throttle_regions``
 (always throttled), ``throttle_next`` (the next N requests), ``rate_limit_per_second`` (AWS
-Backup's request quota: a token bucket per region that the four operations share, burst =
+Backup's request quota: a token bucket per region that every operation shares, burst =
 one second's worth; with ``latency_seconds`` the emulator answers at the real API's pace, see
 ``scripts/benchmark.py --paced``), ``throttle_rate`` (probability, from an RNG seeded with
 ``seed``) -> 400 ``ThrottlingException`` (which botocore's retry modes retry);
@@ -20,7 +21,8 @@ import threading
 import time
 from typing import Any, Dict, List, Optional, Sequence
 
-from .wire import ApiError, OpSpec, op_name
+from .summaries import SUMMARY_OPS_BY_NAME
+from .wire import ApiError, op_name
 
 
 class Faults:
@@ -40,7 +42,8 @@ class Faults:
             if len(pair) != 2:
                 raise ValueError(f"denied entries are [region, operation] pairs, not {pair!r}")
             region, operation = pair
-            pairs.add((str(region), op_name(str(operation))))
+            operation = str(operation)
+            pairs.add((str(region), operation if operation in SUMMARY_OPS_BY_NAME else op_name(operation)))
         self.denied = frozenset(pairs)
         self.seed = seed
         self.unavailable_rate = float(unavailable_rate or 0.0)
@@ -81,7 +84,7 @@ class FaultInjector:
             self._buckets = {}
         return faults.to_dict()
 
-    def check(self, op: OpSpec, region: str) -> Optional[ApiError]:
+    def check(self, op: Any, region: str) -> Optional[ApiError]:
         """The error this request gets, if any (after the configured latency)."""
         f = self.current
         if region in f.denied_regions or (region, op.name) in f.denied:

@@ -15,6 +15,13 @@ Admin API (JSON, no signature), under ``/_emulator/``:
   ``{"spec": {...}, "replace": false}``: generate in-process and load.
 * ``POST /_emulator/settle`` ``{"seed": 0, "job_type": null, "region": null}``: move every
   non-final job to a final state (``synthetic.settle``).
+* ``POST /_emulator/jobs/patch`` ``{"job_type": ..., "region": ..., "job_id": ..., "fields": {...}}``:
+  AWS Backup's state moves on after a day left the window (a job finishing days later, a restore
+  test's validation settling); a null field is removed. ``POST /_emulator/jobs/remove``
+  ``{"job_type": ..., "region": ..., "job_ids": [...]}``: AWS Backup no longer lists them.
+* ``POST /_emulator/summaries`` ``{"now": "2026-11-26T23:59:00Z" | null, "freeze": false}``: the
+  clock of ``List*JobSummaries`` and whether its counts are frozen (``summaries``);
+  ``GET /_emulator/summaries``.
 * ``POST /_emulator/faults`` ``{"throttle_rate": 0.3, "throttle_regions": [...],
   "rate_limit_per_second": 20, "denied_regions": [...], "denied": [["eu-west-1",
   "ListCopyJobs"]], "seed": 1, "throttle_next": 0, "unavailable_rate": 0, "latency_seconds": 0,
@@ -118,6 +125,18 @@ class BackupEmulator:
         """Move every non-final job (of a type / region, or all) to a final state; returns how many."""
         return self.backup.jobs.settle(seed, job_type, region)
 
+    def patch_job(self, job_type: str, region: str, job_id: str, fields: Dict[str, Any]) -> Dict[str, Any]:
+        """Change fields of one job (None removes one): AWS Backup's state moving on. Returns the job."""
+        return self.backup.jobs.patch(job_type, region, job_id, fields)
+
+    def remove_jobs(self, job_type: str, region: str, job_ids: Iterable[str]) -> int:
+        """Forget jobs: AWS Backup no longer lists (nor counts) them. Returns how many there were."""
+        return self.backup.jobs.remove(job_type, region, job_ids)
+
+    def set_summaries(self, now: Any = None, freeze: bool = False) -> Dict[str, Any]:
+        """The clock of ``List*JobSummaries`` (None: none) and whether its counts are frozen now."""
+        return self.backup.summaries.configure(None if now is None else str(now), freeze)
+
     def job_count(self, job_type: Optional[str] = None, region: Optional[str] = None) -> int:
         return self.backup.jobs.count(job_type, region)
 
@@ -171,6 +190,12 @@ class BackupEmulator:
             ("POST", "settle"): lambda data: {"settled": self.settle(int(data.get("seed", 0)), data.get("job_type"),
                                                                      data.get("region"))},
             ("POST", "faults"): lambda data: self.set_faults(**data),
+            ("POST", "jobs/patch"): lambda data: {"job": self.patch_job(data["job_type"], data["region"],
+                                                                        data["job_id"], data.get("fields") or {})},
+            ("POST", "jobs/remove"): lambda data: {"removed": self.remove_jobs(data["job_type"], data["region"],
+                                                                               data.get("job_ids") or [])},
+            ("POST", "summaries"): lambda data: self.set_summaries(data.get("now"), bool(data.get("freeze"))),
+            ("GET", "summaries"): lambda _: self.backup.summaries.settings(),
         }
 
     def _admin_jobs(self, data: Any) -> Dict[str, int]:

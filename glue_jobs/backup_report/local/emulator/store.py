@@ -261,6 +261,36 @@ class JobStore:
         with self._lock:
             self._stores = {}
 
+    def snapshot(self, job_type: str, region: str) -> "_Snapshot":
+        """The sorted jobs of (job_type, region): the same object until they change."""
+        return self._stores[(job_type, region)].snapshot() if (job_type, region) in self._stores else _EMPTY
+
+    def patch(self, job_type: str, region: str, job_id: str, fields: Dict[str, Any]) -> Dict[str, Any]:
+        """Change fields of one job (a None value removes the field), as AWS Backup's own state moves
+        on: a job that finishes, a restore test whose validation settles. Returns the job."""
+        self._check_type_region(job_type, region)
+        store = self._store(job_type, region)
+        rec = store.records.get(job_id)
+        if rec is None:
+            raise KeyError(f"no {job_type} job {job_id} in {region}")
+        job = json.loads(rec[2].decode("utf-8"))
+        for name, value in fields.items():
+            if value is None:
+                job.pop(name, None)
+            else:
+                job[name] = value
+        store.upsert([make_record(OPS[job_type], job, self.default_account)])
+        return job
+
+    def remove(self, job_type: str, region: str, job_ids: Iterable[str]) -> int:
+        """Forget jobs (AWS Backup no longer lists them: aged out); returns how many were there."""
+        self._check_type_region(job_type, region)
+        store = self._store(job_type, region)
+        with store._lock:
+            gone = [store.records.pop(j) for j in job_ids if j in store.records]
+            store._snapshot = None
+        return len(gone)
+
     def count(self, job_type: Optional[str] = None, region: Optional[str] = None) -> int:
         return sum(len(s.records) for (jt, rg), s in list(self._stores.items())
                    if (job_type is None or jt == job_type) and (region is None or rg == region))
