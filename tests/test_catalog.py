@@ -6,7 +6,7 @@ import datetime as dt
 
 import pytest
 
-from backup_report import catalog, schema
+from backup_report import catalog, columns, schema
 from backup_report.errors import CatalogError
 from backup_report.shape import shape_jobs
 from backup_report.write import SliceWriter
@@ -25,7 +25,7 @@ def test_existing_table_keeps_partitions_and_gains_new_columns(report):
     writer.finish()
     catalog.sync_partitions(session, report.database, report.bucket, report.prefix, table, [DAY])
     newer = dataclasses.replace(table, columns=table.columns + (
-        schema.Column("future_field", "string", "FutureField", "a column a later version adds"),))
+        columns.Column("future_field", "string", "FutureField", "a column a later version adds"),))
     catalog.ensure_table(session, report.database, report.bucket, report.prefix, newer)
     glue = session.client("glue")
     got = glue.get_table(DatabaseName=report.database, Name=table.name)["Table"]

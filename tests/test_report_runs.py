@@ -3,12 +3,13 @@ from __future__ import annotations
 
 import datetime as dt
 
+from backup_report.columns import RUN_STATUSES
 from backup_report.report_runs import (
     report_runs_rows,
     summarize_failures,
     write_report_runs,
 )
-from backup_report.schema import REPORT_RUNS, RUN_STATUSES
+from backup_report.schema import REPORT_RUNS
 from backup_report.slices import SliceResult
 
 from .builders import read_rows

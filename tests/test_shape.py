@@ -9,7 +9,7 @@ from typing import Mapping
 import pandas as pd
 import pytest
 
-from backup_report import schema, shape
+from backup_report import columns, schema, shape
 from backup_report.shape import one_line, shape_jobs
 
 UTC = dt.timezone.utc
@@ -93,7 +93,7 @@ def test_every_schema_source_has_a_getter():
     for table in schema.JOB_TABLES:
         shape_jobs([], table, "us-east-1", {})  # raises on a derived source without a getter
         assert len(set(table.column_names)) == len(table.column_names)
-        assert all(c.type in schema.ATHENA_TYPES for c in table.columns + table.partitions)
+        assert all(c.type in columns.ATHENA_TYPES for c in table.columns + table.partitions)
 
 
 def _duration(job):

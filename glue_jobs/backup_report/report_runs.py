@@ -6,8 +6,9 @@ from typing import Dict, List, Optional, Sequence
 
 import boto3
 
+from .columns import LATER_RUN_STATUSES, RUN_STATUSES
 from .layout import report_runs_object_path
-from .schema import LATER_RUN_STATUSES, REPORT_RUNS, RUN_STATUSES
+from .schema import REPORT_RUNS
 from .shape import typed_frame
 from .slices import SliceResult
 from .write import write_csv

@@ -17,7 +17,8 @@ from typing import Any, Dict, Iterable, List, Mapping, Optional, Sequence
 import numpy as np
 import pandas as pd
 
-from .schema import Column, Table
+from .columns import Column
+from .schema import Table
 
 #: The status partition of a job the API returned without a state (never seen, never dropped).
 UNKNOWN_STATUS = "UNKNOWN"
