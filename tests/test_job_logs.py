@@ -42,6 +42,7 @@ GOLDEN_STDERR = f"""\
 <ts> WARNING backup_report: reconciliation: AWS Backup's counts of backup jobs in eu-west-1 could not be read (the report is not compared, nor touched): {DENIED.format(op="ListBackupJobSummaries")}
 <ts> WARNING backup_report: reconciliation: AWS Backup's counts of copy jobs in eu-west-1 could not be read (the report is not compared, nor touched): {DENIED.format(op="ListCopyJobSummaries")}
 <ts> WARNING backup_report: reconciliation: AWS Backup's counts of restore jobs in eu-west-1 could not be read (the report is not compared, nor touched): {DENIED.format(op="ListRestoreJobSummaries")}
+<ts> WARNING backup_report: reconciliation: AWS Backup's counts of scan jobs in eu-west-1 could not be read (the report is not compared, nor touched): {DENIED.format(op="ListScanJobSummaries")}
 <ts> ERROR backup_report: backup jobs eu-west-1 2026-11-25: failed: {DENIED.format(op="ListBackupJobs")} (earlier rows kept)
 <ts> ERROR backup_report: backup jobs eu-west-1 2026-11-26: skipped after the failure of 2026-11-25 (earlier rows kept): {DENIED.format(op="ListBackupJobs")}
 <ts> ERROR backup_report: copy jobs eu-west-1 2026-11-25: failed: {DENIED.format(op="ListCopyJobs")} (earlier rows kept)

@@ -167,5 +167,6 @@ def test_one_failing_window_fails_the_listing_and_stops_the_others():
             pass
     assert raised.value is error  # the window's own error, raised in the caller's thread
     assert day.splits == [3] and day.windows == 3
-    # the other windows stopped at their next page rather than paginate to their end
-    assert client.exhausted == 0 and client.calls == 4
+    # the other windows stopped at their next page rather than paginate to their end (a window
+    # whose thread had not started its call when the error came never calls: at most 1 + 3 calls)
+    assert client.exhausted == 0 and 2 <= client.calls <= 4

@@ -18,7 +18,7 @@ FIRST = dt.date(2026, 11, 10)
 DAYS = 16  # 11-10 .. 11-25, settled
 CLOCK = "2026-11-26T23:59:00"
 NEXT_CLOCK = "2026-11-27T23:59:00"
-SUMMARIES = ("ListBackupJobSummaries", "ListCopyJobSummaries", "ListRestoreJobSummaries")
+SUMMARIES = ("ListBackupJobSummaries", "ListCopyJobSummaries", "ListRestoreJobSummaries", "ListScanJobSummaries")
 
 
 def ok(result):
@@ -124,9 +124,10 @@ def test_denied_summaries_leave_the_report_as_it_is_and_the_run_succeeds(settled
     assert jobs_after == jobs_before
     assert objects(report.session, report.bucket, "backup-reports/reconciliation/") == compared_before
     assert {reason for *_, reason in reasons(report, "run-denied")} == {"window"}
-    assert result.stderr.count("reconciliation: AWS Backup's counts of") == 6
+    assert result.stderr.count("reconciliation: AWS Backup's counts of") == len(REGIONS) * len(SUMMARIES)
     assert "AccessDeniedException" in result.stderr
-    assert "reconciliation: 0 day(s) checked, 0 slice(s) rewritten, 0 differing, 6 error(s);" in result.stdout
+    assert (f"reconciliation: 0 day(s) checked, 0 slice(s) rewritten, 0 differing, {len(REGIONS) * len(SUMMARIES)} "
+            "error(s);") in result.stdout
 
 
 def test_a_slice_written_before_manifests_is_compared_by_its_report_runs_totals(settled, emulator, run_job):

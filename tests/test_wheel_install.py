@@ -128,11 +128,13 @@ def test_a_one_day_demo(installed, tmp_path):
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
     out = result.stdout
     assert "organisation: 12 accounts (management + 11 members)" in out
-    assert re.search(r"tonight: 18/18 slices \(100%\): 16 written, 1 failed, 1 skipped", out), out
-    error = re.search(r"the error, whole: (backup-report: error: 2 of \d+ slice\(s\) could not be fetched.*)$", out,
-                      re.M)
+    # a day of 4 job types in 3 regions, twice (the window of 2 days), then the inventory
+    assert re.search(r"tonight: 24/24 job slices \+ inventory \(100%\): 22 written, 1 failed, 1 skipped, "
+                     r"inventory written", out), out
+    error = re.search(r"the error, whole: (backup-report: error: 2 of \d+ job slice\(s\) could not be fetched.*)$",
+                      out, re.M)
     assert error and error.group(1).endswith("with an explicit deny in a service control policy"), out
-    assert re.search(r"report_runs for run demo-tonight: \d+ slice\(s\) succeeded, 2 failed", out), out
+    assert re.search(r"report_runs for run demo-tonight: \d+ job slice\(s\) succeeded, 2 failed", out), out
     kept = re.findall(r"^        (\d{4}-\d\d-\d\d): (\d+) -> (\d+) rows \(kept; \d+ listed", out, re.M)
     assert len(kept) == 2 and all(before == after for _, before, after in kept) and kept[0][1] != "0"
     output = tmp_path / "demo-output"
