@@ -9,7 +9,7 @@
 #
 #   scripts/test.sh --fast   the tier to run while working (about a minute): the lint and type checks,
 #                            then the tests that run no job, build or install as a subprocess
-#                            (pytest -m "not slow"), on the default Python only.
+#                            (pytest -m "not slow", on two workers), on the default Python only.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -41,7 +41,7 @@ make_venv() {  # make_venv DIR PYTHON PIP-ARGS...
 
 echo "== setup: .venv ($($PYTHON --version))"
 # mypy with the type stubs of the SDK clients glue_jobs/ creates and of pandas (pins: constraints-dev.txt)
-make_venv .venv "$PYTHON" -c scripts/constraints-dev.txt -e '.[test]' vermin ruff mypy pandas-stubs \
+make_venv .venv "$PYTHON" -c scripts/constraints-dev.txt -e '.[test]' vermin ruff mypy pandas-stubs pytest-xdist \
   'boto3-stubs[athena,backup,config,ec2,events,glue,organizations,s3,sns,sqs,sts]'
 
 echo "== static check: glue_jobs/ uses nothing newer than Python 3.9"
@@ -54,8 +54,9 @@ echo "== static check: mypy over glue_jobs/ for Python 3.9 (setup.cfg)"
 .venv/bin/mypy
 
 if [ -n "$FAST" ]; then
-  echo "== fast tier: tests on $($PYTHON --version) without subprocess job runs, builds or installs"
-  exec .venv/bin/python -m pytest -m "not slow" "$@"
+  echo "== fast tier: tests on $($PYTHON --version) without subprocess job runs, builds or installs (2 workers)"
+  # pytest-xdist: each worker has its own local AWS (free ports), so the tier uses both CPUs
+  exec .venv/bin/python -m pytest -m "not slow" -n 2 "$@"
 fi
 
 if [ -n "$PY39" ]; then
